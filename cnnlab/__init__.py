@@ -1,0 +1,38 @@
+"""cnnlab: a course-lab toolkit for teaching convolutional neural networks with Keras 3.
+
+Public names are re-exported here and imported lazily (PEP 562), so ``import cnnlab`` and the
+``cnnlab`` command start in a fraction of a second; TensorFlow is imported only when a name that
+needs it is first used.
+
+Example:
+    >>> import cnnlab
+    >>> cnnlab.output_size(227, 11, stride=4)
+    55
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# module -> public names it provides. Each module keeps its own ``__all__`` in step with this table
+# (tests/test_package.py checks that they agree).
+_EXPORTS: dict[str, tuple[str, ...]] = {}
+
+_NAME_TO_MODULE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = ["__version__", *sorted(_NAME_TO_MODULE)]
+
+
+def __getattr__(name: str):
+    module = _NAME_TO_MODULE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cnnlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"cnnlab.{module}"), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,80 @@
+"""The ``cnnlab`` command. Subcommands: ``doctor``, ``notebooks`` (more arrive with the grader and data)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from cnnlab import __version__
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from cnnlab.doctor import format_report, run_checks
+
+    checks = run_checks(network=not args.offline)
+    print(format_report(checks))
+    return 1 if any(c.state == "fail" for c in checks) else 0
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    from cnnlab.execute import NotebookError, find_notebooks, run_notebook
+
+    notebooks = find_notebooks(args.paths)
+    if not notebooks:
+        print("no notebooks found under " + ", ".join(args.paths))
+        return 0
+    failures = 0
+    for notebook in notebooks:
+        print(f"{notebook} ({args.mode}) ...", flush=True)
+        try:
+            result = run_notebook(
+                notebook,
+                mode=args.mode,
+                cell_timeout=args.cell_timeout,
+                output_dir=args.html,
+                html=args.html is not None,
+            )
+        except NotebookError as error:
+            failures += 1
+            print(f"  FAILED {error}", flush=True)
+            continue
+        print(f"  ok in {result.seconds:.1f} s", flush=True)
+    print(f"{len(notebooks) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnnlab", description="Course-lab toolkit for teaching convolutional neural networks."
+    )
+    parser.add_argument("--version", action="version", version=f"cnnlab {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    doctor = commands.add_parser("doctor", help="what works on this machine, and what to do next")
+    doctor.add_argument("--offline", action="store_true", help="skip the network check")
+    doctor.set_defaults(handler=_doctor)
+
+    notebooks = commands.add_parser("notebooks", help="execute notebooks top to bottom")
+    notebooks.add_argument("paths", nargs="+", help="notebook files or folders (notebooks/, labs/)")
+    notebooks.add_argument("--mode", choices=("smoke", "full"), default="smoke")
+    notebooks.add_argument("--cell-timeout", type=float, default=600, metavar="S")
+    notebooks.add_argument("--html", metavar="DIR", help="write executed notebooks and HTML here")
+    notebooks.set_defaults(handler=_notebooks)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # TensorFlow's informational start-up lines are noise on a student's terminal.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -39,7 +39,9 @@ def interleaved_medians(
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def report(benchmark: str, ours: float, reference: float, *, unit: str = "s", target: str = "") -> str:
+def report(
+    benchmark: str, ours: float, reference: float, *, unit: str = "s", target: str = ""
+) -> str:
     """Print and return one result line: both absolute figures and the ours/reference ratio."""
     line = (
         f"{benchmark}: ours {ours:.4g} {unit}, reference {reference:.4g} {unit}, "

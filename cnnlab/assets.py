@@ -29,7 +29,9 @@ class Asset:
     filename: str
     url: str
     cache_subdir: str  # "models" or "datasets", under KERAS_HOME
-    checksum: str | None  # md5 (32 hex) or sha256 (64 hex), as published by Keras; None if unpublished
+    checksum: (
+        str | None
+    )  # md5 (32 hex) or sha256 (64 hex), as published by Keras; None if unpublished
     description: str
 
 

@@ -47,7 +47,7 @@ class Check:
 def _package_checks() -> list[Check]:
     checks = []
     for packages, missing_state in ((REQUIRED_PACKAGES, "fail"), (OPTIONAL_PACKAGES, "warn")):
-        for module, distribution in packages.items():
+        for distribution in packages.values():
             try:
                 version = importlib.metadata.version(distribution)
             except importlib.metadata.PackageNotFoundError:
@@ -79,7 +79,9 @@ def _keras_checks() -> list[Check]:
     except Exception as exc:
         return [*checks, Check("tensorflow", "fail", f"cannot start: {exc}", "run `make install`")]
     cores = os.cpu_count() or 1
-    checks.append(Check("cpu", "ok", f"{len(cpus)} device(s), {cores} core(s), {platform.machine()}"))
+    checks.append(
+        Check("cpu", "ok", f"{len(cpus)} device(s), {cores} core(s), {platform.machine()}")
+    )
     if gpus:
         checks.append(Check("gpu", "ok", ", ".join(g.name for g in gpus)))
     else:

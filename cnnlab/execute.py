@@ -58,7 +58,9 @@ def smoke_parameters(notebook: nbformat.NotebookNode) -> dict[str, Any]:
     """The overrides a notebook declares for smoke mode (``metadata.cnnlab.smoke``), or ``{}``."""
     smoke = notebook.metadata.get("cnnlab", {}).get("smoke", {})
     if not isinstance(smoke, Mapping):
-        raise ValueError(f"`metadata.cnnlab.smoke` must be a mapping of names to values. Got {smoke!r}.")
+        raise ValueError(
+            f"`metadata.cnnlab.smoke` must be a mapping of names to values. Got {smoke!r}."
+        )
     return dict(smoke)
 
 
@@ -79,7 +81,11 @@ def inject_parameters(notebook: nbformat.NotebookNode, parameters: Mapping[str, 
     )
     cell = nbformat.v4.new_code_cell(source, metadata={"tags": [INJECTED_TAG]})
     position = next(
-        (i + 1 for i, c in enumerate(notebook.cells) if PARAMETERS_TAG in c.metadata.get("tags", [])),
+        (
+            i + 1
+            for i, c in enumerate(notebook.cells)
+            if PARAMETERS_TAG in c.metadata.get("tags", [])
+        ),
         0,
     )
     notebook.cells.insert(position, cell)
@@ -91,7 +97,11 @@ def _error_of(cell: nbformat.NotebookNode) -> tuple[str, str]:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             error = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
-            lines = [n for tb in output.get("traceback", []) for n in _CELL_LINE.findall(_ANSI.sub("", tb))]
+            lines = [
+                n
+                for tb in output.get("traceback", [])
+                for n in _CELL_LINE.findall(_ANSI.sub("", tb))
+            ]
             source_line = ""
             if lines:
                 source_lines = cell.source.splitlines()
@@ -139,7 +149,9 @@ def run_notebook(
     if mode not in MODES:
         raise ValueError(f"`mode` must be one of {MODES}. Got {mode!r}.")
     if not cell_timeout or cell_timeout <= 0:
-        raise ValueError(f"`cell_timeout` must be a positive number of seconds. Got {cell_timeout!r}.")
+        raise ValueError(
+            f"`cell_timeout` must be a positive number of seconds. Got {cell_timeout!r}."
+        )
     if not path.is_file():
         raise ValueError(f"`path` must be an existing notebook file. Got {str(path)!r}.")
 
@@ -217,9 +229,10 @@ def find_notebooks(paths: Iterable[str | os.PathLike]) -> list[Path]:
         for candidate in candidates:
             if ".ipynb_checkpoints" in candidate.parts:
                 continue
-            in_lab = any(part == "labs" for part in candidate.parts[:-1]) or (
-                candidate.parent / "checks.py"
-            ).exists()
+            in_lab = (
+                any(part == "labs" for part in candidate.parts[:-1])
+                or (candidate.parent / "checks.py").exists()
+            )
             if in_lab and candidate.name != "solution.ipynb":
                 continue
             found.append(candidate)

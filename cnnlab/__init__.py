@@ -18,7 +18,25 @@ __version__ = "0.1.0"
 
 # module -> public names it provides. Each module keeps its own ``__all__`` in step with this table
 # (tests/test_package.py checks that they agree).
-_EXPORTS: dict[str, tuple[str, ...]] = {}
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "models": (
+        "alexnet",
+        "bottleneck_block",
+        "conv_block",
+        "get_model",
+        "inception_module",
+        "lenet5",
+        "list_models",
+        "mini_inception",
+        "mini_resnet",
+        "residual_block",
+        "resnet",
+        "separable_block",
+        "separable_cnn",
+        "simple_cnn",
+        "vgg16",
+    ),
+}
 
 _NAME_TO_MODULE = {name: module for module, names in _EXPORTS.items() for name in names}
 

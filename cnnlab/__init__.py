@@ -19,6 +19,23 @@ __version__ = "0.1.0"
 # module -> public names it provides. Each module keeps its own ``__all__`` in step with this table
 # (tests/test_package.py checks that they agree).
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    "conv": (
+        "KERNELS",
+        "avg_pool2d",
+        "conv1d",
+        "conv2d",
+        "conv2d_naive",
+        "conv_param_count",
+        "convolve2d",
+        "dense_param_count",
+        "depthwise_param_count",
+        "fixed_conv2d",
+        "max_pool2d",
+        "output_size",
+        "same_padding",
+        "sample_image_5x5",
+        "separable_param_count",
+    ),
     "models": (
         "alexnet",
         "bottleneck_block",

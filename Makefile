@@ -12,10 +12,14 @@ CELL_TIMEOUT  ?= 600
 # make grade LAB=01_convolutions SUBMISSIONS=path/ grades real submissions (see README).
 LAB         ?=
 SUBMISSIONS ?=
+# make data fetches the ImageNet weights and datasets the labs use (DATA=mnist picks fewer);
+# without internet, FROM=DIR installs files carried in by hand (see data/README.md).
+DATA        ?= all
+FROM        ?=
 # Quieter TensorFlow start-up in every target.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install test lint format lab notebooks bench grade doctor clean
+.PHONY: install test lint format lab notebooks bench grade doctor data clean
 
 install: $(STAMP)
 
@@ -48,6 +52,9 @@ bench: $(STAMP)
 
 doctor: $(STAMP)
 	$(BIN)/cnnlab doctor
+
+data: $(STAMP)
+	$(BIN)/cnnlab data fetch $(DATA) $(if $(FROM),--from "$(FROM)")
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .hypothesis

@@ -53,6 +53,23 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "simple_cnn",
         "vgg16",
     ),
+    "data": (
+        "DownloadError",
+        "FileReport",
+        "Shapes",
+        "TrainTestSplit",
+        "VerifyReport",
+        "fetch",
+        "image_folder_dataset",
+        "list_sample_images",
+        "load_digits",
+        "make_shapes",
+        "sample_image",
+        "sort_into_class_folders",
+        "split_folder",
+        "texture_patches",
+        "verify_images",
+    ),
 }
 
 _NAME_TO_MODULE = {name: module for module, names in _EXPORTS.items() for name in names}

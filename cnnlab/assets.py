@@ -289,7 +289,8 @@ class AssetStatus:
 
 
 def asset_status(name: str, *, verify: bool = True) -> AssetStatus:
-    """Whether the asset is in the cache and, when ``verify``, intact (see ``check_file``)."""
+    """Whether the asset is in the cache and intact: ``verify`` runs ``check_file`` (checksums
+    included), otherwise only the size is compared with the published one."""
     asset = get_asset(name)
     path = asset_path(name)
     if not path.is_file():
@@ -297,8 +298,10 @@ def asset_status(name: str, *, verify: bool = True) -> AssetStatus:
     size = path.stat().st_size
     if verify:
         problem = check_file(asset, path)
-        if problem is not None:
-            return AssetStatus(asset, path, "corrupt", problem)
-    elif size == 0:
-        return AssetStatus(asset, path, "corrupt", "empty file (0 bytes)")
+    elif size == 0 or (asset.size is not None and size != asset.size):
+        problem = f"{size} bytes, expected {asset.size or 'more'}"
+    else:
+        problem = None
+    if problem is not None:
+        return AssetStatus(asset, path, "corrupt", problem)
     return AssetStatus(asset, path, "present", f"{size / 1e6:.1f} MB")

@@ -1,4 +1,4 @@
-"""The ``cnnlab`` command. Subcommands: ``doctor``, ``notebooks`` (more arrive with the grader and data)."""
+"""The ``cnnlab`` command. Subcommands: ``doctor``, ``notebooks``, ``data`` (more arrive with the grader)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,51 @@ def _notebooks(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _data_list(args: argparse.Namespace) -> int:
+    from cnnlab.assets import ASSETS, COLLECTIONS, asset_status
+    from cnnlab.data import list_sample_images
+
+    width = max(map(len, ASSETS))
+    for name in ASSETS:
+        status = asset_status(name, verify=not args.quick)
+        print(f"{name:<{width}}  {status.state:<7}  {status.detail:<12}  {status.path}")
+    print("\ncollections: " + "; ".join(f"{k} ({len(v)})" for k, v in COLLECTIONS.items()))
+    print("bundled sample images (offline): " + ", ".join(list_sample_images()))
+    return 0
+
+
+def _data_fetch(args: argparse.Namespace) -> int:
+    from cnnlab.assets import resolve
+    from cnnlab.download import DownloadError, fetch
+
+    failures = 0
+    for name in args.names:
+        try:
+            members = [asset.name for asset in resolve(name)]
+            paths = fetch(name, source_dir=args.source, progress=not args.quiet)
+        except (DownloadError, ValueError) as error:
+            failures += 1
+            print(f"{name}: {error}", file=sys.stderr)
+            continue
+        for member, path in zip(
+            members, paths if isinstance(paths, list) else [paths], strict=True
+        ):
+            print(f"{member}: {path}")
+    return 1 if failures else 0
+
+
+def _data_verify(args: argparse.Namespace) -> int:
+    from cnnlab.data import verify_images
+
+    try:
+        report = verify_images(args.directory, progress=not args.quiet)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(report)
+    return 1 if report.bad else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cnnlab", description="Course-lab toolkit for teaching convolutional neural networks."
@@ -62,6 +107,21 @@ def build_parser() -> argparse.ArgumentParser:
     notebooks.add_argument("--cell-timeout", type=float, default=600, metavar="S")
     notebooks.add_argument("--html", metavar="DIR", help="write executed notebooks and HTML here")
     notebooks.set_defaults(handler=_notebooks)
+
+    data = commands.add_parser("data", help="list, fetch and verify datasets and weights")
+    actions = data.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="every asset, its state and its cache path")
+    listing.add_argument("--quick", action="store_true", help="skip checksums (sizes only)")
+    listing.set_defaults(handler=_data_list)
+    fetching = actions.add_parser("fetch", help="download (or install --from DIR) and verify")
+    fetching.add_argument("names", nargs="+", metavar="NAME", help="assets or collections")
+    fetching.add_argument("--from", dest="source", metavar="DIR", help="install files from DIR")
+    fetching.add_argument("--quiet", action="store_true", help="no progress bar")
+    fetching.set_defaults(handler=_data_fetch)
+    verify = actions.add_parser("verify", help="find corrupt, truncated and non-image files")
+    verify.add_argument("directory", metavar="DIR")
+    verify.add_argument("--quiet", action="store_true", help="no progress bar")
+    verify.set_defaults(handler=_data_verify)
     return parser
 
 

@@ -103,15 +103,21 @@ def _asset_checks(online: bool | None) -> list[Check]:
         if status.state == "present":
             checks.append(Check(name, "ok", f"{status.path} ({status.detail})"))
             continue
-        if online:
-            step = "Keras downloads it on first use and caches it for offline runs"
-        else:
+        asset = status.asset
+        if online is False:
             step = (
-                f"offline: copy {status.asset.filename} (from {status.asset.url}) into "
-                f"{status.path.parent}; labs fall back to the bundled backbone and data"
+                f"offline: download {asset.url} on another machine, then run "
+                f"`cnnlab data fetch {name} --from DIR` with the file in DIR (or copy it to "
+                f"{status.path}); labs fall back to the bundled backbone and data"
+            )
+        else:
+            filename = asset.filename.rsplit("/", 1)[-1]
+            step = (
+                f"run `cnnlab data fetch {name}` (`make data` fetches them all); without "
+                f"internet: `cnnlab data fetch {name} --from DIR` with {filename} in DIR"
             )
         if status.state == "corrupt":
-            step = f"delete {status.path} and fetch it again; " + step
+            step = f"{status.path} is unusable and will be replaced: " + step
         checks.append(Check(name, "warn", f"{status.state}: {status.detail}", step))
     return checks
 

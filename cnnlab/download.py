@@ -107,12 +107,12 @@ def _fetch_one(asset, *, source_dir, progress, url, retries, timeout) -> Path:
     return _download(asset, url or asset_url(asset), target, progress, retries, timeout)
 
 
-def _how_to_get(asset: Asset, url: str, target: Path) -> str:
+def _how_to_get(asset: Asset, target: Path) -> str:
     expected = f"{asset.size:,} bytes" if asset.size else "size unpublished"
     if asset.checksum:
         expected += f", {asset.algorithm} {asset.checksum}"
     return (
-        f"Without internet, download {url} on a machine that has it and either copy the file "
+        f"Without internet, download {asset.url} on a machine that has it and either copy it "
         f"to {target}, or put it in a folder and run `cnnlab data fetch {asset.name} --from "
         f"FOLDER` (in Python: fetch({asset.name!r}, source_dir=FOLDER)); a classroom mirror "
         f"works too: set CNNLAB_MIRROR to its base URL. Expected: {expected}."
@@ -131,20 +131,20 @@ def _download(asset, url, target, progress, retries, timeout) -> Path:
             if error.code < 500 or last_try:
                 raise DownloadError(
                     f"Could not download {asset.filename}: the server answered {error.code} "
-                    f"{error.reason} for {url}. " + _how_to_get(asset, url, target)
+                    f"{error.reason} for {url}. " + _how_to_get(asset, target)
                 ) from None
         except _Interrupted as error:
             if last_try:
                 raise DownloadError(
                     f"The download of {asset.filename} from {url} stopped early ({error}); the "
                     f"{part.stat().st_size:,} bytes received are kept in {part} and the next "
-                    f"fetch resumes from there. " + _how_to_get(asset, url, target)
+                    f"fetch resumes from there. " + _how_to_get(asset, target)
                 ) from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise DownloadError(
                 f"Could not download {asset.filename} ({asset.description}) from {url}: "
-                f"{reason}. " + _how_to_get(asset, url, target)
+                f"{reason}. " + _how_to_get(asset, target)
             ) from None
     problem = check_file(asset, part)
     if problem is not None:
@@ -152,7 +152,7 @@ def _download(asset, url, target, progress, retries, timeout) -> Path:
         raise DownloadError(
             f"The file downloaded from {url} is not a good copy of {asset.filename}: {problem}. "
             f"It was removed and nothing was installed; the mirror may hold another version. "
-            + _how_to_get(asset, url, target)
+            + _how_to_get(asset, target)
         )
     os.replace(part, target)
     return target
@@ -216,7 +216,7 @@ def _install_from(asset: Asset, source_dir: Path, target: Path, progress: bool) 
     if not source_dir.is_dir():
         raise DownloadError(
             f"`source_dir` must be an existing folder. Got {str(source_dir)!r}. "
-            + _how_to_get(asset, asset.url, target)
+            + _how_to_get(asset, target)
         )
     names = dict.fromkeys([asset.filename, Path(asset.filename).name, asset.url.rsplit("/", 1)[-1]])
     candidates = [source_dir / name for name in names]
@@ -225,13 +225,13 @@ def _install_from(asset: Asset, source_dir: Path, target: Path, progress: bool) 
         looked = ", ".join(str(c) for c in candidates)
         raise DownloadError(
             f"{asset.filename} ({asset.description}) is not in {source_dir} (looked for {looked}). "
-            + _how_to_get(asset, asset.url, target)
+            + _how_to_get(asset, target)
         )
     problem = check_file(asset, source)
     if problem is not None:
         raise DownloadError(
             f"{source} is not a good copy of {asset.filename}: {problem}. It was left as it is "
-            f"and nothing was installed. " + _how_to_get(asset, asset.url, target)
+            f"and nothing was installed. " + _how_to_get(asset, target)
         )
     if target.exists() and os.path.samefile(source, target):
         return target  # the folder given is the cache itself

@@ -70,6 +70,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "texture_patches",
         "verify_images",
     ),
+    "grading": ("check",),
 }
 
 _NAME_TO_MODULE = {name: module for module, names in _EXPORTS.items() for name in names}

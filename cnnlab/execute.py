@@ -217,6 +217,28 @@ def _atomic_write(target: Path, text: str) -> None:
     os.replace(temporary, target)
 
 
+def atomic_write(target: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``target`` through a temporary file and a rename, so readers never see half.
+
+    Example:
+        >>> atomic_write("build/report.json", "{}")  # doctest: +SKIP
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(target, text)
+
+
+def cell_error(cell: nbformat.NotebookNode) -> tuple[str, str] | None:
+    """``("Name: message", "line N: source")`` of an executed cell's error output, or ``None``.
+
+    Example:
+        >>> cell_error(nbformat.v4.new_code_cell("1 + 1"))  # no outputs, no error
+    """
+    if not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+        return None
+    return _error_of(cell)
+
+
 def find_notebooks(paths: Iterable[str | os.PathLike]) -> list[Path]:
     """The notebooks to execute under ``paths``, in name order.
 

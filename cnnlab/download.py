@@ -198,7 +198,7 @@ def _transfer(asset: Asset, url: str, part: Path, progress: bool, timeout: float
                 raise _Interrupted(
                     f"{error.__class__.__name__} after {offset + received:,} bytes"
                 ) from None
-    if length is not None and received < length:
+    if total is not None and offset + received < total:
         raise _Interrupted(f"{offset + received:,} of {total:,} bytes arrived")
 
 

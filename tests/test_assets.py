@@ -55,7 +55,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         body = data[start:]
-        self.send_header("Content-Length", str(len(body)))
+        if not state.no_length:
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         cut = state.cut_after.pop(self.path, None)
         self.wfile.write(body if cut is None else body[:cut])  # then the connection closes
@@ -67,7 +68,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class _State:
     def __init__(self):
         self.files, self.errors, self.cut_after, self.requests = {}, {}, {}, []
-        self.ignore_range = False
+        self.ignore_range = self.no_length = False
 
 
 @pytest.fixture
@@ -188,6 +189,15 @@ def test_a_retry_resumes_within_one_call(server, caches):
     path = fetch("test-set", url=server.url + "/set.bin", retries=1, progress=False)
     assert [r[1] for r in server.requests] == [None, "bytes=123456-"]
     assert hashlib.sha256(path.read_bytes()).hexdigest() == SHA256
+
+
+def test_a_cut_without_content_length_is_caught_by_the_published_size(server, caches):
+    server.files["/set.bin"] = PAYLOAD
+    server.no_length = True  # the body simply ends when the connection closes
+    server.cut_after["/set.bin"] = 50_000
+    path = fetch("test-set", url=server.url + "/set.bin", retries=1, progress=False)
+    assert [r[1] for r in server.requests] == [None, "bytes=50000-"]
+    assert path.read_bytes() == PAYLOAD
 
 
 def test_a_server_that_ignores_range_restarts_the_file(server, caches):

@@ -382,6 +382,27 @@ def test_image_folder_dataset_reuses_a_report_and_encodes_categorical_labels(ima
         np.testing.assert_array_equal(label, expected)
 
 
+def test_image_folder_dataset_matches_a_report_made_with_another_spelling_of_the_folder(
+    image_folder, monkeypatch
+):
+    from cnnlab.data import image_folder_dataset
+
+    report = verify_images(image_folder)
+    monkeypatch.chdir(image_folder.parent)
+    with pytest.warns(UserWarning, match=f"skips {len(BAD) - 1} unreadable"):
+        ds = image_folder_dataset(image_folder.name, 16, 4, report=report)
+    assert len(ds.file_paths) == len(GOOD)
+
+
+def test_image_folder_dataset_refuses_a_folder_without_readable_images(tmp_path):
+    from cnnlab.data import image_folder_dataset
+
+    (tmp_path / "cats").mkdir()
+    (tmp_path / "cats" / "empty.jpg").write_bytes(b"")
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="must hold readable images"):
+        image_folder_dataset(tmp_path, 16, 4)
+
+
 # --- sort and split ----------------------------------------------------------------------------
 
 

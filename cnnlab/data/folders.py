@@ -186,13 +186,67 @@ def image_folder_dataset(
         >>> train.class_names, next(iter(train))[0].shape
         (['Cat', 'Dog'], TensorShape([32, 180, 180, 3]))
     """
-    import keras
-
     directory = os.fspath(directory)
     if validation_split is not None and not 0 < validation_split < 1:
         raise ValueError(
-            f"`validation_split` must be None or a number strictly between 0 and 1. Got {validation_split!r}."
+            "`validation_split` must be None or a number strictly between 0 and 1. "
+            f"Got {validation_split!r}."
         )
+    if label_mode not in ("int", "categorical", "binary", None):
+        raise ValueError(
+            f"`label_mode` must be 'int', 'categorical', 'binary' or None. Got {label_mode!r}."
+        )
+    listed = _list_with_keras(
+        directory, image_size, validation_split, seed, class_names, color_mode, shuffle,
+        interpolation,
+    )  # fmt: skip
+    names = list(listed[0].class_names)
+    if label_mode == "binary" and len(names) != 2:
+        raise ValueError(f"`label_mode='binary'` needs exactly 2 classes. Got {names}.")
+    paths = [p for ds in listed for p in ds.file_paths]
+    if report is None:
+        report = _check_all(paths, progress)
+    # Match by absolute path, so a report made with another spelling of the folder still applies.
+    kinds = {os.path.abspath(p): kind for p, kind in report.formats.items()}
+    reasons = {os.path.abspath(p): reason for p, reason in report.bad.items()}
+    bad = {
+        p: reasons.get(os.path.abspath(p), "not in the given report")
+        for p in paths
+        if os.path.abspath(p) not in kinds
+    }
+    if bad:
+        first, reason = next(iter(bad.items()))
+        warnings.warn(
+            f"image_folder_dataset skips {len(bad)} unreadable file(s) of {len(paths)} under "
+            f"{directory}, for example {first}: {reason}. verify_images({directory!r}) lists them.",
+            UserWarning,
+            stacklevel=2,
+        )
+    size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    channels = {"rgb": 3, "grayscale": 1, "rgba": 4}[color_mode]
+    datasets = []
+    for index, ds in enumerate(listed):
+        keep = [p for p in ds.file_paths if p not in bad]
+        if not keep:
+            raise ValueError(
+                f"`directory` must hold readable images for every subset. Got none of "
+                f"{len(ds.file_paths)} listed file(s) readable in {directory!r}."
+            )
+        labels = [names.index(os.path.relpath(p, directory).split(os.sep)[0]) for p in keep]
+        native = [_tf_decodes(kinds[os.path.abspath(p)]) for p in keep]
+        shuffle_buffer = (batch_size * 8 if batch_size else 1024) if index == 0 and shuffle else 0
+        out = _build(keep, labels, native, size, channels, interpolation, label_mode, len(names),
+                     shuffle_buffer, seed, batch_size)  # fmt: skip
+        out.class_names, out.file_paths, out.skipped = names, keep, bad
+        datasets.append(out)
+    return tuple(datasets) if validation_split else datasets[0]
+
+
+def _list_with_keras(directory, image_size, validation_split, seed, class_names, color_mode,
+                     shuffle, interpolation) -> list:  # fmt: skip
+    """Keras' own listing (class names, file order, split); it reads no image content."""
+    import keras
+
     with contextlib.redirect_stdout(io.StringIO()):  # Keras prints "Using N files for training."
         listed = keras.utils.image_dataset_from_directory(
             directory,
@@ -209,42 +263,7 @@ def image_folder_dataset(
             interpolation=interpolation,
             verbose=False,
         )
-    if label_mode not in ("int", "categorical", "binary", None):
-        raise ValueError(
-            f"`label_mode` must be 'int', 'categorical', 'binary' or None. Got {label_mode!r}."
-        )
-    listed = list(listed) if validation_split else [listed]
-    names = list(listed[0].class_names)
-    if label_mode == "binary" and len(names) != 2:
-        raise ValueError(f"`label_mode='binary'` needs exactly 2 classes. Got {names}.")
-    paths = [p for ds in listed for p in ds.file_paths]
-    if report is None:
-        report = _check_all(paths, progress)
-    bad = {
-        p: report.bad.get(p, "not in the given report") for p in paths if p not in report.formats
-    }
-    if bad:
-        first, reason = next(iter(bad.items()))
-        warnings.warn(
-            f"image_folder_dataset skips {len(bad)} unreadable file(s) of {len(paths)} under "
-            f"{directory}, for example {first}: {reason}. verify_images({directory!r}) lists them.",
-            UserWarning,
-            stacklevel=2,
-        )
-    size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
-    channels = {"rgb": 3, "grayscale": 1, "rgba": 4}[color_mode]
-    datasets = []
-    for index, ds in enumerate(listed):
-        keep = [p for p in ds.file_paths if p not in bad]
-        labels = [names.index(os.path.relpath(p, directory).split(os.sep)[0]) for p in keep]
-        native = [_tf_decodes(report.formats[p]) for p in keep]
-        training = index == 0 and shuffle
-        buffer = batch_size * 8 if batch_size else 1024
-        out = _build(keep, labels, native, size, channels, interpolation, label_mode, len(names),
-                     buffer if training else 0, seed, batch_size)  # fmt: skip
-        out.class_names, out.file_paths, out.skipped = names, keep, bad
-        datasets.append(out)
-    return tuple(datasets) if validation_split else datasets[0]
+    return list(listed) if validation_split else [listed]
 
 
 def _tf_decodes(kind: tuple[str, str]) -> bool:

@@ -27,7 +27,7 @@ def separable_cnn(
 ) -> keras.Model:
     """Build a 3x3 stem convolution, ``blocks`` separable blocks, global pooling and softmax.
 
-    Block ``i`` (from 1) has ``filters * 2**ceil(i/2)`` output channels and stride 2 when ``i``
+    Block ``i`` (from 1) has ``filters * 2**(i//2 + 1)`` output channels and stride 2 when ``i``
     is even, so the default 4 blocks give 64, 128 (/2), 128, 256 (/2) channels.
 
     Args:
@@ -58,7 +58,7 @@ def separable_cnn(
     x = conv_block(inputs, filters, batch_norm=True, use_bias=False, name="stem_conv")
     for index in range(1, blocks + 1):
         x = separable_block(
-            x, filters * 2 ** ((index + 1) // 2), strides=2 if index % 2 == 0 else 1,
+            x, filters * 2 ** (index // 2 + 1), strides=2 if index % 2 == 0 else 1,
             name=f"block{index}",
         )  # fmt: skip
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)

@@ -481,3 +481,21 @@ def test_grad_cam_rejects_bad_input(shapes_model):
         grad_cam(model, test.images[:2])
     fig = show_grad_cam(model, test.images[0], class_names=test.class_names)
     assert fig.axes[2].get_title().startswith(test.class_names[fig.cnnlab_result.class_index])
+
+
+def test_show_mistakes_titles_true_and_predicted_classes():
+    from types import SimpleNamespace
+
+    from cnnlab.viz import show_mistakes
+
+    digits = __import__("sklearn.datasets", fromlist=["load_digits"]).load_digits()
+    mistakes = SimpleNamespace(
+        images=digits.images[:3],
+        true_labels=[0, 1, 2],
+        predicted_labels=[8, 7, 3],
+        probabilities=[0.97, 0.9, 0.61],
+        class_names=[str(i) for i in range(10)],
+    )
+    fig = show_mistakes(mistakes, ncols=2)
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    assert titles == ["true 0\npred 8 (97%)", "true 1\npred 7 (90%)", "true 2\npred 3 (61%)"]

@@ -147,6 +147,85 @@ def test_datasets_default_to_the_checkout_data_cache(monkeypatch):
     assert assets.data_home() == root / "data" / "cache"
 
 
+# Run in a fresh interpreter: Keras reads KERAS_HOME once at import, and binds urlretrieve then.
+_ASK_KERAS = """
+import inspect, json, sys, urllib.request
+import numpy as np
+
+class Stop(Exception):
+    pass
+
+requests = []
+
+def record(url, filename=None, *args, **kwargs):  # stands in for the download: no network
+    requests.append((url, filename))
+    raise Stop
+
+urllib.request.urlretrieve = record
+import keras
+
+apps, datasets = keras.applications, keras.datasets
+asks = {
+    "resnet50-weights": lambda: apps.ResNet50(weights="imagenet", include_top=False),
+    "vgg16-weights": lambda: apps.VGG16(weights="imagenet", include_top=False),
+    "mobilenetv2-weights": lambda: apps.MobileNetV2(
+        weights="imagenet", include_top=False, input_shape=(224, 224, 3)
+    ),
+    "efficientnetb0-weights": lambda: apps.EfficientNetB0(weights="imagenet", include_top=False),
+    "imagenet-class-index": lambda: apps.imagenet_utils.decode_predictions(np.ones((1, 1000))),
+    "mnist": datasets.mnist.load_data,
+    "fashion-mnist-train-labels": datasets.fashion_mnist.load_data,
+    "cifar10": datasets.cifar10.load_data,
+}
+sources = {name: "" for name in asks}
+sources.update(
+    {
+        "resnet50-weights": inspect.getsource(inspect.getmodule(apps.ResNet50)),
+        "vgg16-weights": inspect.getsource(inspect.getmodule(apps.VGG16)),
+        "efficientnetb0-weights": inspect.getsource(inspect.getmodule(apps.EfficientNetB0)),
+        "imagenet-class-index": inspect.getsource(apps.imagenet_utils.decode_predictions),
+        "mnist": inspect.getsource(datasets.mnist.load_data),
+        "cifar10": inspect.getsource(datasets.cifar10.load_data),
+    }
+)
+answers = {}
+for name, ask in asks.items():
+    requests.clear()
+    try:
+        ask()
+    except Stop:
+        pass
+    answers[name] = [*requests[0], sources[name]]
+print(json.dumps(answers))
+"""
+
+
+def test_the_registry_matches_what_keras_asks_for(tmp_path):
+    """Keras' own loaders, run with downloads intercepted: same URLs, file names and hashes."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "KERAS_HOME": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    run = subprocess.run(
+        [sys.executable, "-c", _ASK_KERAS], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    answers = json.loads(run.stdout.strip().splitlines()[-1])
+    for name, (url, target, source) in answers.items():
+        asset = ASSETS[name]
+        assert url == asset.url, name
+        if asset.cache_subdir == "models":  # the very file keras.applications opens
+            assert Path(target) == tmp_path / "models" / asset.filename, name
+        elif name != "cifar10":  # Keras names its CIFAR-10 download after the extracted folder
+            assert Path(target).name == Path(asset.filename).name, name
+        if source:
+            assert asset.checksum in source, name
+    assert set(answers) >= set(COLLECTIONS["imagenet"])
+
+
 def test_unknown_names_are_rejected_with_the_valid_ones():
     with pytest.raises(ValueError, match=r"`name` must be .*mnist.*Got 'mnits'"):
         fetch("mnits")

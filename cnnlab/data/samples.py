@@ -142,7 +142,7 @@ def load_digits(
     """scikit-learn's 1,797 real handwritten digits (8x8, 0-16), resized and split reproducibly.
 
     The digits were scanned from 43 people (UCI "optdigits"). Images are resized with bilinear
-    interpolation (area averaging when shrinking) and scaled to [0, 1]; the split is stratified,
+    interpolation (smoothed first when shrinking) and scaled to [0, 1]; the split is stratified,
     so each digit keeps its share in both halves, and depends only on ``seed``.
 
     Args:

@@ -53,6 +53,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "simple_cnn",
         "vgg16",
     ),
+    "inspect": (
+        "LayerRow",
+        "LayerTable",
+        "ModelComparison",
+        "compare_models",
+        "layer_table",
+        "published_top1",
+    ),
     "data": (
         "DownloadError",
         "FileReport",

@@ -8,9 +8,12 @@ from our own output; ResNet-50 is also checked against keras.applications.ResNet
 import keras
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from cnnlab import models
 from cnnlab.models import get_model, list_models
+from cnnlab.models.geometry import check_plan, output_length, smallest_input
 
 
 def conv(kernel, channels_in, channels_out, *, bias=True):
@@ -208,3 +211,31 @@ def test_separable_block_has_the_weights_of_keras_separable_conv():
         layer.count_params() for layer in ours.layers if "_bn" not in layer.name
     )
     assert convolution_weights == fused.count_params() == 9 * 32 + 32 * 48
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(1, 40),
+    kernel=st.integers(1, 7),
+    stride=st.integers(1, 4),
+    padding=st.sampled_from(["valid", "same", 0, 1, 2, 3]),
+)
+def test_output_length_agrees_with_keras(size, kernel, stride, padding):
+    """The builders' plan arithmetic is Keras' own: floor((W - F + 2P)/S) + 1, or ceil(W/S)."""
+    expected = output_length(size, kernel, stride=stride, padding=padding)
+    if isinstance(padding, int):
+        size, padding = size + 2 * padding, "valid"  # explicit zero padding, then no padding
+    assume(padding == "same" or size >= kernel)  # Keras refuses windows larger than the input
+    layer = keras.layers.Conv2D(1, kernel, strides=stride, padding=padding)
+    assert layer.compute_output_shape((None, size, size, 1))[1] == expected
+
+
+@settings(max_examples=25, deadline=None)
+@given(steps=st.lists(st.tuples(st.integers(1, 5), st.integers(1, 3)), min_size=1, max_size=5))
+def test_smallest_input_is_the_smallest_that_fits(steps):
+    plan = [(f"layer{i}", kernel, stride, "valid") for i, (kernel, stride) in enumerate(steps)]
+    smallest = smallest_input(plan)
+    assert check_plan("net", (smallest, smallest, 1), plan)[0] >= 1
+    if smallest > 1:
+        with pytest.raises(ValueError, match=rf"smallest input that works is {smallest}x"):
+            check_plan("net", (smallest - 1, smallest, 1), plan)

@@ -50,6 +50,7 @@ def conv_block(
         The output tensor ``(N, H', W', filters)``.
 
     Example:
+        >>> import keras
         >>> conv_block(keras.Input((32, 32, 3)), 64, name="block1_conv1").shape
         (None, 32, 32, 64)
     """
@@ -92,6 +93,7 @@ def residual_block(x, filters: int, *, name: str, strides: int = 1):
         ``(N, ceil(H / strides), ceil(W / strides), filters)``.
 
     Example:
+        >>> import keras
         >>> residual_block(keras.Input((32, 32, 16)), 32, strides=2, name="stage2_block1").shape
         (None, 16, 16, 32)
     """
@@ -119,6 +121,7 @@ def bottleneck_block(x, filters: int, *, name: str, strides: int = 1, expansion:
         ``(N, ceil(H / strides), ceil(W / strides), expansion * filters)``.
 
     Example:
+        >>> import keras
         >>> bottleneck_block(keras.Input((56, 56, 64)), 64, name="stage2_block1").shape
         (None, 56, 56, 256)
     """
@@ -160,6 +163,7 @@ def inception_module(
         ``(N, H, W, filters_1x1 + filters_3x3 + filters_5x5 + filters_pool_projection)``.
 
     Example:
+        >>> import keras
         >>> inception_module(keras.Input((28, 28, 192)), name="inception3a", filters_1x1=64,
         ...     filters_3x3_reduce=96, filters_3x3=128, filters_5x5_reduce=16, filters_5x5=32,
         ...     filters_pool_projection=32).shape
@@ -195,6 +199,7 @@ def separable_block(x, filters: int, *, name: str, strides: int = 1, kernel_size
         ``(N, ceil(H / strides), ceil(W / strides), filters)``.
 
     Example:
+        >>> import keras
         >>> separable_block(keras.Input((32, 32, 32)), 64, strides=2, name="block1").shape
         (None, 16, 16, 64)
     """

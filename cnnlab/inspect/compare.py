@@ -8,13 +8,12 @@ Example:
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import keras
 
-from .table import format_bytes, format_shape
+from .table import format_bytes, format_html_table, format_shape, format_text_table
 from .walk import layer_table
 
 # Published ImageNet top-1 accuracy (single centre crop) of the keras.applications models, from
@@ -59,18 +58,10 @@ class ModelComparison:
         return header, body
 
     def __str__(self) -> str:
-        header, body = self._cells()
-        widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-        return "\n".join(
-            "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-            for cells in [header, *body]
-        )
+        return format_text_table(*self._cells(), right={2, 3, 4, 5, 6, 7})
 
     def _repr_html_(self) -> str:
-        header, body = self._cells()
-        cells = [f"<tr>{''.join(f'<{t}>{html.escape(c)}</{t}>' for c in line)}</tr>"
-                 for t, line in [("th", header), *(("td", line) for line in body)]]  # fmt: skip
-        return f"<table>{''.join(cells)}</table>"
+        return format_html_table(*self._cells())
 
 
 def published_top1(model: keras.Model) -> float | None:
@@ -157,7 +148,7 @@ def compare_models(names_or_models: Iterable[str | keras.Model], *, dtype: str =
     sizes.set(xscale="log", yscale="log", xlabel="multiply-adds per image (G)",
               ylabel="parameters (millions)", title="Size and cost")  # fmt: skip
     accuracy.set(xlabel="multiply-adds per image (G)", ylabel="ImageNet top-1 (%)",
-                 title="Published top-1 (keras.io/api/applications), area ~ parameters")  # fmt: skip
+                 title="Published top-1 (keras.io/api/applications)\nmarker area ~ parameters")  # fmt: skip
     if all(row["top1"] is None for row in rows):
         accuracy.text(0.5, 0.5, "no published accuracy for these models", ha="center",
                       transform=accuracy.transAxes)  # fmt: skip

@@ -94,47 +94,59 @@ class LayerTable:
         return header, body
 
     def _totals(self) -> list[str]:
-        memory, size = self.memory, self.bytes_per_value
+        memory, size, mb = self.memory, self.bytes_per_value, format_bytes
         lines = [
-            f"Parameters: {self.total_params:,} (trainable {self.total_trainable_params:,}) x "
-            f"{size} B = {format_bytes(memory['parameters'])}; for training with plain SGD (x2: weights + "
-            f"gradients) {format_bytes(memory['training_sgd'])}, SGD with momentum (x3: + velocity) "
-            f"{format_bytes(memory['training_sgd_momentum'])}, Adam (x4: + two moments) "
-            f"{format_bytes(memory['training_adam'])}.",
-            f"Activations: {self.total_activations:,} values per image, input included; x "
-            f"{size} B x batch {self.batch_size} = {format_bytes(memory['activations_forward'])} forward, "
-            f"{format_bytes(memory['activations_training'])} with the backward pass (x2).",
+            f"Parameters: {self.total_params:,} (trainable {self.total_trainable_params:,}) "
+            f"x {size} B = {mb(memory['parameters'])}; for training with plain SGD "
+            f"(x2: weights + gradients) {mb(memory['training_sgd'])}, SGD with momentum "
+            f"(x3: + velocity) {mb(memory['training_sgd_momentum'])}, Adam "
+            f"(x4: + two moments) {mb(memory['training_adam'])}.",
+            f"Activations: {self.total_activations:,} values per image, input included; "
+            f"x {size} B x batch {self.batch_size} = {mb(memory['activations_forward'])} "
+            f"forward, {mb(memory['activations_training'])} with the backward pass (x2).",
             f"FLOPs: {self.total_flops:,} multiply-adds per image "
             f"({self.total_flops / 1e9:.2f} G, one multiply-add = one FLOP).",
         ]
-        return lines + [
-            f"Non-integer geometry, floored by Keras: {i}" for i in self.geometry_issues
-        ]
+        issues = [f"Non-integer geometry, floored by Keras: {i}" for i in self.geometry_issues]
+        return lines + issues
 
     def __str__(self) -> str:
         header, body = self._cells()
-        widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-        numeric = {3, 4, 5}
-        lines = [f'Model "{self.model_name}" ({self.dtype}, batch_size={self.batch_size})']
-        for cells in [header, *body]:
-            lines.append(
-                "  ".join(
-                    cell.rjust(w) if i in numeric and cells is not header else cell.ljust(w)
-                    for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
-                ).rstrip()
-            )
-        return "\n".join([*lines, *self._totals()])
+        title = f'Model "{self.model_name}" ({self.dtype}, batch_size={self.batch_size})'
+        table = format_text_table(header, body, right={3, 4, 5})
+        return "\n".join([title, table, *self._totals()])
 
     def _repr_html_(self) -> str:
         header, body = self._cells()
-        head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>"
-            for cells in body
-        )
         totals = "".join(f"<p>{html.escape(line)}</p>" for line in self._totals())
-        title = html.escape(self.model_name)
-        return f"<p><b>{title}</b></p><table><tr>{head}</tr>{rows}</table>{totals}"
+        title = f"<p><b>{html.escape(self.model_name)}</b></p>"
+        return title + format_html_table(header, body) + totals
+
+
+def format_text_table(header: list[str], body: list[list[str]], *, right=frozenset()) -> str:
+    """Columns padded to their widest cell; columns in ``right`` right-aligned in the body."""
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    lines = []
+    for cells in [header, *body]:
+        padded = [
+            cell.rjust(width) if i in right and cells is not header else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        lines.append("  ".join(padded).rstrip())
+    return "\n".join(lines)
+
+
+def format_html_table(header: list[str], body: list[list[str]]) -> str:
+    """A plain HTML table, every cell escaped."""
+    rows = [("th", header), *(("td", cells) for cells in body)]
+    return (
+        "<table>"
+        + "".join(
+            "<tr>" + "".join(f"<{tag}>{html.escape(cell)}</{tag}>" for cell in cells) + "</tr>"
+            for tag, cells in rows
+        )
+        + "</table>"
+    )
 
 
 def format_shape(shape: tuple) -> str:
@@ -164,5 +176,7 @@ __all__ = [
     "LayerTable",
     "format_axes",
     "format_bytes",
+    "format_html_table",
     "format_shape",
+    "format_text_table",
 ]

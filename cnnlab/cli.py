@@ -1,4 +1,5 @@
-"""The ``cnnlab`` command. Subcommands: ``doctor``, ``notebooks``, ``data`` (more arrive with the grader)."""
+"""The ``cnnlab`` command: ``doctor``, ``notebooks``, ``data``, and the grader's ``release``, ``grade``,
+``check``, ``lab verify`` and ``gradebook merge`` (registered by ``cnnlab.grading.commands``)."""
 
 from __future__ import annotations
 
@@ -122,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("directory", metavar="DIR")
     verify.add_argument("--quiet", action="store_true", help="no progress bar")
     verify.set_defaults(handler=_data_verify)
+
+    # release, grade, check, lab verify, gradebook merge (handlers import lazily).
+    from cnnlab.grading.commands import add_commands
+
+    add_commands(commands)
     return parser
 
 

@@ -36,6 +36,7 @@ from cnnlab.grading.runner import Limits, run_probed, seed_code
 from cnnlab.grading.wire import decode
 
 SEED = 0
+DEFAULT_LIMITS = {"cell_timeout": 120, "timeout": 600, "memory_mb": 4096}
 
 
 class LabError(RuntimeError):
@@ -128,11 +129,20 @@ def _validate(data: bytes) -> str | None:
 def _isolation_paths(lab: Lab, submissions: Path, out: Path, work_root: Path) -> tuple[list, list]:
     """Folders to hide from the kernel, and folders it needs that may lie under them."""
     labs = lab.folder.parent if lab.folder.parent.name == "labs" else lab.folder
-    hide = [labs, submissions, out, work_root, Path.home()]
+    # Shared scratch folders are hidden too, so nothing a kernel writes outlives it.
+    hide = [
+        labs,
+        submissions,
+        out,
+        work_root,
+        Path.home(),
+        Path(tempfile.gettempdir()),
+        Path("/var/tmp"),
+    ]
     keep = [Path(sys.base_prefix), Path(sys.prefix), Path(__file__).resolve().parents[2]]
     keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
     keep += [keras_home] if keras_home.is_dir() else []
-    hide = [str(p.resolve()) for p in hide if str(p.resolve()) != "/"]
+    hide = [str(p.resolve()) for p in hide if p.is_dir() and str(p.resolve()) != "/"]
     return hide, [str(p.resolve()) for p in keep]
 
 
@@ -142,9 +152,9 @@ def grade(
     *,
     out: str | os.PathLike,
     jobs: int | None = None,
-    cell_timeout: float = 120,
-    timeout: float = 600,
-    memory_mb: int = 4096,
+    cell_timeout: float | None = None,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
     shard: str | None = None,
     force: bool = False,
     progress: bool = True,
@@ -158,9 +168,10 @@ def grade(
         out: results folder: ``gradebook.csv``, ``gradebook.json``, ``feedback/``, ``executed/``,
             ``grading.log`` and ``cache/``.
         jobs: kernels run at once (default: the number of cores).
-        cell_timeout: seconds one cell (or one question's checks) may run.
-        timeout: seconds one whole submission may run.
-        memory_mb: address space of each kernel, MB.
+        cell_timeout: seconds one cell (or one question's checks) may run (default: the lab's
+            ``metadata.cnnlab.limits``, else 120).
+        timeout: seconds one whole submission may run (default: the lab's, else 600).
+        memory_mb: address space of each kernel, MB (default: the lab's, else 4096).
         shard: ``"i/N"`` grades only the i-th of N disjoint parts (merge with ``merge_gradebooks``).
         force: grade again even when a cached result exists.
         progress: show a progress bar with ETA on stderr.
@@ -171,7 +182,11 @@ def grade(
         LabError: the lab's own solution fails one of its checks.
     """
     lab = lab if isinstance(lab, Lab) else load_lab(lab)
-    jobs = os.cpu_count() or 1 if jobs is None else jobs
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
+    own = {**DEFAULT_LIMITS, **lab.limits}
+    cell_timeout = own["cell_timeout"] if cell_timeout is None else cell_timeout
+    timeout = own["timeout"] if timeout is None else timeout
+    memory_mb = own["memory_mb"] if memory_mb is None else memory_mb
     for name, value in {"jobs": jobs, "cell_timeout": cell_timeout, "timeout": timeout,
                         "memory_mb": memory_mb}.items():  # fmt: skip
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
@@ -364,7 +379,13 @@ def solution_answers(
             probes={q: kernel_code(lab.checks_path, q) for q in lab.questions},
             parameters=lab.grading_parameters,
             seed=seed_code(SEED, lab.uses_keras),
-            limits=Limits(cell_timeout=cell_timeout, timeout=timeout, hide=hide, keep=keep),
+            limits=Limits(
+                cell_timeout=cell_timeout,
+                timeout=timeout,
+                memory_mb=int({**DEFAULT_LIMITS, **lab.limits}["memory_mb"]),
+                hide=hide,
+                keep=keep,
+            ),
             work_root=work_root,
             lab_files=lab.data_files,
         )

@@ -5,7 +5,8 @@ the solution between ``### BEGIN SOLUTION`` and ``### END SOLUTION``), ``checks.
 ``cnnlab.grading.checks``), the released ``<NN_name>.ipynb`` and ``public_expected.json`` written by
 ``cnnlab release``, and any data files the notebook reads. The master's ``metadata.cnnlab.grading``
 holds the parameters injected when grading (fewer epochs, fewer images); ``metadata.cnnlab.smoke`` is
-used when it has none.
+used when it has none. ``metadata.cnnlab.limits`` may set the lab's default ``cell_timeout``,
+``timeout`` (seconds) and ``memory_mb`` for grading.
 
 Example:
     >>> lab = load_lab("00_warmup")  # doctest: +SKIP
@@ -92,6 +93,18 @@ class Lab:
     def grading_parameters(self) -> dict[str, Any]:
         meta = self.master.metadata.get("cnnlab", {})
         return dict(meta.get("grading", meta.get("smoke", {})))
+
+    @property
+    def limits(self) -> dict[str, float]:
+        """The lab's own grading limits (``metadata.cnnlab.limits``: cell_timeout, timeout, memory_mb)."""
+        limits = dict(self.master.metadata.get("cnnlab", {}).get("limits", {}))
+        unknown = set(limits) - {"cell_timeout", "timeout", "memory_mb"}
+        if unknown:
+            raise ValueError(
+                "`metadata.cnnlab.limits` may set cell_timeout, timeout and memory_mb. "
+                f"Got {sorted(unknown)}."
+            )
+        return limits
 
     @cached_property
     def uses_keras(self) -> bool:

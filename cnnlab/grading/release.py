@@ -72,7 +72,7 @@ def solution_lines(lab: Lab) -> set[str]:
             marker = line.strip()
             if marker in (BEGIN, END):
                 inside = marker == BEGIN
-            elif marker:
+            elif len(marker) > 5:  # "else:" or ")" alone give nothing away
                 (inside_lines if inside else outside_lines).add(marker)
     return inside_lines - outside_lines
 
@@ -107,16 +107,31 @@ def release_lab(lab: Lab, expected: dict[str, Any]) -> list[Path]:
     return [lab.released, target]
 
 
+def _lines(text: str) -> set[str]:
+    """Stripped lines of ``text``; for a notebook, the lines of its cells' sources as well."""
+    lines = {line.strip() for line in text.splitlines()}
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return lines
+    if isinstance(document, dict) and isinstance(document.get("cells"), list):
+        for cell in document["cells"]:
+            source = cell.get("source", "") if isinstance(cell, dict) else ""
+            source = "".join(source) if isinstance(source, list) else str(source)
+            lines |= {line.strip() for line in source.splitlines()}
+    return lines
+
+
 def leaks(lab: Lab, text: str) -> list[str]:
     """Solution lines and hidden-check names or code found in ``text`` (a released file)."""
-    lines = {line.strip() for line in text.replace("\\n", "\n").splitlines()}
+    lines = _lines(text)
     found = [f"solution line {line!r}" for line in sorted(solution_lines(lab) & lines)]
     for check in (c for c in lab.checks if c.hidden):
         if check.name in text:
             found.append(f"hidden check {check.name!r}")
     source = lab.checks_path.read_text(encoding="utf-8").splitlines()
     public = {line.strip() for line in public_source(lab.checks_path).splitlines()}
-    hidden_code = {line.strip() for line in source if len(line.strip()) > 3} - public
+    hidden_code = {line.strip() for line in source if len(line.strip()) > 5} - public
     found += [f"hidden check code {line!r}" for line in sorted(hidden_code & lines)]
     return found
 
@@ -125,11 +140,12 @@ _COURSE_FILES = ("README.md", "requirements.txt", "pyproject.toml", "Makefile", 
 _NEVER = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc", "cache", "downloads")
 
 
-def release_course(dist: str | os.PathLike) -> list[Path]:
+def release_course(dist: str | os.PathLike, *, labs: list[str] | None = None) -> list[Path]:
     """Copy the course for students into ``dist``: package, notebooks, released labs, no secrets.
 
     Each lab gets its released notebook, ``public_expected.json``, its data files and a ``checks.py``
-    without hidden checks; never the master or the sample submissions. Returns the lab folders.
+    without hidden checks; never the master or the sample submissions. ``labs`` limits the copy
+    to some labs (default: all). Returns the lab folders.
 
     Raises:
         ValueError: ``dist`` exists and is not empty, or a lab was never released.
@@ -151,7 +167,7 @@ def release_course(dist: str | os.PathLike) -> list[Path]:
         ignore = shutil.ignore_patterns("sample_submissions", "cache", "downloads", "__pycache__")
         shutil.copytree(source_root / "data", dist / "data", ignore=ignore)
     written = []
-    for name in list_labs():
+    for name in list_labs() if labs is None else labs:
         lab = load_lab(labs_root() / name)
         if not lab.released.is_file() or not (lab.folder / PUBLIC_EXPECTED).is_file():
             raise ValueError(f"lab {name!r} must be released first (`cnnlab release {name}`).")

@@ -86,7 +86,7 @@ def _client_class():
 
 def _kernel_manager(directory: Path, private: Path, limits: Limits, uid: int):
     from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
     command = [sys.executable, "-m", "cnnlab.grading.sandbox", "--dir", str(directory)]
     command += [f"--hide={p}" for p in limits.hide] + [f"--keep={p}" for p in limits.keep]
@@ -99,7 +99,7 @@ def _kernel_manager(directory: Path, private: Path, limits: Limits, uid: int):
     (spec / "kernel.json").write_text(
         json.dumps({"argv": command, "display_name": "cnnlab sandbox", "language": "python"})
     )
-    return KernelManager(
+    return AsyncKernelManager(
         kernel_name="cnnlab-sandbox",
         kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(private / "kernels")]),
         transport="ipc",  # unix sockets work across network namespaces; TCP would not
@@ -153,6 +153,7 @@ def run_probed(
         "answers": {question: {check: {"value"|"error"}}}, "not_run": {question: reason},
         "errors": {question: [cell error, ...]}}``. Cells are numbered as the student sees them.
     """
+    from jupyter_core.utils import run_sync
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     notebook = nbformat.read(source, as_version=4)
@@ -236,7 +237,7 @@ def run_probed(
             if client.kc is not None:
                 client.kc.stop_channels()
             if km.has_kernel:
-                km.shutdown_kernel(now=True)
+                run_sync(km.shutdown_kernel)(now=True)
         except Exception:
             pass
         _kill_user(uid)
@@ -261,7 +262,11 @@ def _stop(result: dict, status: str, cell: int | None, reason: str) -> None:
 def _probe(client, code: str, index: int) -> dict[str, Any]:
     """Run one question's probe code; its answers, or one error standing for all its checks."""
     cell = nbformat.v4.new_code_cell(code)
-    client.execute_cell(cell, index, store_history=False)
+    original = client.nb.cells[index]
+    try:
+        client.execute_cell(cell, index, store_history=False)
+    finally:  # nbclient stores the executed cell at ``index``; the student's cell belongs there
+        client.nb.cells[index] = original
     published = [
         o["data"][PROBE_MIME]
         for o in cell.outputs

@@ -187,7 +187,9 @@ def main(argv: list[str]) -> None:
     os.makedirs(os.path.join(directory, "tmp"), exist_ok=True)
     uid = os.getuid()
     # Without the mounts above, an interpreter under a private home cannot run as another user.
-    reachable = all(world_accessible(path) for path in [directory, *args.keep])
+    interpreter = os.path.realpath(shutil.which(command[0]) or command[0])
+    needed = [directory, *args.keep, interpreter, os.path.realpath(sys.base_prefix)]
+    reachable = all(world_accessible(path) for path in needed)
     if os.geteuid() == 0 and args.uid > 0 and not reachable:
         print("cnnlab sandbox: kernel runs as root (its Python is not reachable)", file=sys.stderr)
     if os.geteuid() == 0 and args.uid > 0 and reachable:

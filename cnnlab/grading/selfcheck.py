@@ -122,3 +122,72 @@ def check(
         note = f"{item.message}\n{difference}" if difference else ""
         report.results.append((item.question, item.name, difference is None, note))
     return report
+
+
+def check_notebook(notebook: str | os.PathLike, question: str | None = None) -> CheckReport:
+    """Run ``notebook`` top to bottom in a fresh kernel, then its lab's public checks (``cnnlab check``).
+
+    The notebook runs as the grader would run it (a private copy, probes after each question's last
+    cell), but with the notebook's own parameters and no isolation: it is your own code.
+
+    Raises:
+        ValueError: the notebook is missing or not in a lab folder, or an unknown question.
+    """
+    import shutil
+    import tempfile
+
+    from cnnlab.grading.checks import compare, kernel_code, load_checks
+    from cnnlab.grading.runner import Limits, run_probed, seed_code
+    from cnnlab.grading.wire import decode
+
+    path = Path(notebook)
+    if not path.is_file():
+        raise ValueError(f"`notebook` must be an existing .ipynb file. Got {str(path)!r}.")
+    folder = path.resolve().parent
+    expected_path, checks_path = folder / "public_expected.json", folder / "checks.py"
+    if not (expected_path.is_file() and checks_path.is_file()):
+        raise ValueError(
+            "`notebook` must sit in a lab folder holding checks.py and public_expected.json. "
+            f"Got {str(path)!r}."
+        )
+    checks = [c for c in load_checks(checks_path) if not c.hidden]
+    questions = sorted({c.question for c in checks})
+    if question is not None and question not in questions:
+        raise ValueError(f"`question` must be one of {questions}. Got {question!r}.")
+    wanted = [question] if question else questions
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))["checks"]
+    work_root = Path(tempfile.mkdtemp(prefix="cnnlab-check-"))
+    os.chmod(work_root, 0o711)
+    try:
+        data = [p for p in folder.iterdir() if p.is_file() and p.suffix not in (".ipynb", ".py")]
+        raw = run_probed(
+            path,
+            probes={q: kernel_code(checks_path, q) for q in wanted},
+            parameters={},
+            seed=seed_code(0, keras=False),
+            limits=Limits(isolate=False),
+            work_root=work_root,
+            lab_files=data,
+        )
+    finally:
+        shutil.rmtree(work_root, ignore_errors=True)
+    report = CheckReport()
+    for item in (c for c in checks if c.question in wanted):
+        answers = raw["answers"].get(item.question)
+        if answers is None:
+            note = f"not run: {raw['not_run'].get(item.question, '')}"
+            report.results.append((item.question, item.name, False, note))
+            continue
+        answer = answers.get(item.name) or {"error": answers.get("__error__", "no answer")}
+        if "value" not in answer or item.name not in expected:
+            report.results.append(
+                (item.question, item.name, False, f"{item.message}\n{answer.get('error')}")
+            )
+            continue
+        want, got = decode(expected[item.name]), decode(answer["value"])
+        difference = compare(want, got, item)
+        if difference and item.hint is not None:
+            difference = item.hint(want, got) or difference
+        note = f"{item.message}\n{difference}" if difference else ""
+        report.results.append((item.question, item.name, difference is None, note))
+    return report

@@ -90,11 +90,13 @@ def fixed_conv2d(
             ``use_bias``, the initializers and ``trainable`` are set here.
 
     Returns:
-        A built ``keras.layers.Conv2D`` with ``trainable=False`` taking ``(N, H, W, C_in)``.
+        A built ``keras.layers.Conv2D`` with ``trainable=False`` taking ``(N, H, W, C_in)`` (or
+        ``(N, C_in, H, W)`` with ``data_format="channels_first"``).
 
     Raises:
-        ValueError: unknown kernel name, bad kernel/bias shape, or an argument derived from the
-            kernel passed in ``conv2d_kwargs`` (Keras validates the others).
+        ValueError: unknown kernel name, bad kernel/bias shape, ``padding`` other than
+            ``"valid"``/``"same"``, or an argument derived from the kernel passed in
+            ``conv2d_kwargs`` (Keras validates the others).
         TypeError: non-numeric ``kernel`` or ``bias``.
 
     Example:
@@ -121,6 +123,12 @@ def fixed_conv2d(
             f"`{derived[0]}` must not be given: fixed_conv2d derives it from `kernel` and `bias` "
             f"and freezes the layer. Got {derived[0]}={conv2d_kwargs[derived[0]]!r}."
         )
+    padding = conv2d_kwargs.get("padding", "valid")
+    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        raise ValueError(
+            '`padding` must be "valid" or "same" for a Keras Conv2D (put a '
+            f"keras.layers.ZeroPadding2D in front for explicit zeros). Got {padding!r}."
+        )
     weights = [k]
     if bias is not None:
         b = numeric_array(bias, "bias")
@@ -138,7 +146,10 @@ def fixed_conv2d(
         use_bias=bias is not None,
         **conv2d_kwargs,
     )
-    layer.build((None, None, None, k.shape[2]))
+    channels_first = layer.data_format == "channels_first"
+    layer.build(
+        (None, k.shape[2], None, None) if channels_first else (None, None, None, k.shape[2])
+    )
     layer.set_weights([np.asarray(w, dtype=layer.kernel.dtype) for w in weights])
     layer.trainable = False
     return layer

@@ -50,6 +50,11 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
+# make grade: the bundled sample submissions of every lab (build/grades/<lab>/), gradebook printed.
+# make grade LAB=00_warmup SUBMISSIONS=path/: real submissions into build/grades/<LAB>/.
+grade: $(STAMP)
+	$(BIN)/cnnlab grade $(if $(strip $(LAB)),$(LAB) "$(SUBMISSIONS)" --out build/grades/$(LAB))
+
 doctor: $(STAMP)
 	$(BIN)/cnnlab doctor
 

@@ -278,7 +278,7 @@ def conv1d(
 
     Convolution only needs a grid with neighbours: a sound wave, a sentence, a DNA strand (one-hot,
     4 channels) scanned by a motif kernel. Output length ``floor((L - F_eff + P_before + P_after) /
-    S) + 1``.
+    S) + 1``; as in :func:`conv2d`, a stride and a dilation may both exceed 1 (Keras refuses).
 
     Args:
         sequence: ``(L,)``, ``(L, C_in)`` or a batch ``(N, L, C_in)``.

@@ -66,6 +66,7 @@ def graded(tmp_path_factory):
     snoop.cells.append(
         nbformat.v4.new_code_cell(code.replace("SUBMISSIONS", repr(str(submissions))))
     )
+    snoop.cells.append(nbformat.v4.new_code_cell('print("flood " * 1_000_000)  # 6 MB'))
     nbformat.write(snoop, submissions / "snoop.ipynb")
     before = {p.name: digest(p) for p in submissions.iterdir()}
     book = grade("00_warmup", submissions, out=base / "out", jobs=2, progress=False)
@@ -135,6 +136,23 @@ def test_kernel_is_isolated(graded):
     if os.geteuid() == 0:  # root: namespaces and a user id of its own are available
         assert seen["uid"] != 0
         assert not seen["network"] and not seen["lab_visible"] and not seen["submissions_visible"]
+
+
+def test_output_is_capped_per_cell(graded):
+    size = (graded["out"] / "executed" / "snoop.ipynb").stat().st_size
+    assert 0 < size < 3_000_000
+
+
+def test_total_budget_stops_a_run_but_keeps_probed_questions(tmp_path):
+    notebook = nbformat.read(SAMPLES / "perfect.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(60)"))
+    (tmp_path / "in").mkdir()
+    nbformat.write(notebook, tmp_path / "in" / "slow.ipynb")
+    book = grade("00_warmup", tmp_path / "in", out=tmp_path / "out", jobs=1, progress=False,
+                 timeout=6, cell_timeout=30)  # fmt: skip
+    record = book["students"][0]
+    assert record["status"] == "budget" and record["total"] == 10
+    assert "total budget of 6 s" in record["reason"]
 
 
 def test_feedback_shows_hidden_checks_by_name_and_result_only(graded):

@@ -218,7 +218,9 @@ def compare(expected: Any, got: Any, check: Check, where: str = "answer") -> str
             same = False
         return None if same else f"{where}: values differ"
     if isinstance(expected, bool) or expected is None or isinstance(expected, str):
-        return None if type(got) is type(expected) and got == expected else f"{where}: differs"
+        if type(got) is type(expected) and got == expected:
+            return None
+        return f"{where}: expected {expected!r:.60}, got {got!r:.60}"
     if isinstance(expected, (int, float)):
         if isinstance(got, bool) or not isinstance(got, (int, float)):
             return f"{where}: expected a number, got {type(got).__name__}"

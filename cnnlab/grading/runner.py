@@ -75,8 +75,8 @@ def _client_class():
 
         def output(self, outs, msg, display_id, cell_index):
             size = len(json.dumps(msg.get("content", {}), default=str))
-            used = getattr(self, "_cnnlab_used", 0) + size
-            self._cnnlab_used = used
+            used = getattr(self, "output_used", 0) + size
+            self.output_used = used
             if used > LARGEST_OUTPUT and PROBE_MIME not in msg["content"].get("data", {}):
                 return None
             return super().output(outs, msg, display_id, cell_index)
@@ -205,6 +205,7 @@ def run_probed(
                     )
                     break
                 client.timeout = max(1, int(min(limits.cell_timeout, remaining)))
+                client.output_used = 0
                 step = f"cell {numbers[index]}"
                 try:
                     client.execute_cell(cell, index)

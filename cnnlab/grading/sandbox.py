@@ -154,6 +154,9 @@ def scrubbed_environment(directory: str) -> dict[str, str]:
         TF_DETERMINISTIC_OPS="1",
         CNNLAB_GRADING="1",
     )
+    keras_home = os.path.join(os.path.expanduser("~"), ".keras")
+    if "KERAS_HOME" not in environment and os.path.isdir(keras_home):
+        environment["KERAS_HOME"] = keras_home  # the grader's cached weights, read-only
     environment.setdefault("LANG", "C.UTF-8")
     environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return environment

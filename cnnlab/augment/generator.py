@@ -1,0 +1,426 @@
+"""`ImageDataGenerator`: the Keras 2 class, same arguments and meaning, on the fused tf.data engine."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from cnnlab.augment import config as options
+from cnnlab.augment import engine, files
+from cnnlab.augment.iterators import DirectoryIterator, NumpyArrayIterator
+
+_CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
+_DEFAULT_PARAMS = {"theta": 0.0, "tx": 0.0, "ty": 0.0, "shear": 0.0, "zx": 1.0, "zy": 1.0}
+
+
+def _unsupported(**settings: object) -> None:
+    for name, (value, default) in settings.items():
+        if value is not default and value != default:
+            raise NotImplementedError(
+                f"cnnlab's ImageDataGenerator does not support `{name}` (got {value!r}); "
+                "see the docstring for what it supports."
+            )
+
+
+class ImageDataGenerator:
+    """Keras 2's image augmentation generator, rebuilt on one fused affine op inside ``tf.data``.
+
+    Same constructor arguments and meaning as Keras 2: ``rotation_range`` in degrees;
+    ``width_shift_range``/``height_shift_range`` as a fraction of the size (float < 1), pixels
+    (float >= 1, or int n for whole pixels in ``-(n-1)..n-1``) or a list of allowed values;
+    ``shear_range`` in degrees; ``zoom_range`` z meaning independent x and y zooms in
+    ``[1 - z, 1 + z]`` (values > 1 shrink the content); flips with probability 1/2;
+    ``channel_shift_range`` adds one random intensity to every channel, clipped to the image's own
+    range; ``brightness_range`` multiplies; ``fill_mode`` ('nearest', 'constant' with ``cval``,
+    'reflect', 'wrap'). Then, per image and in this order, ``preprocessing_function`` (one image in,
+    same shape out), ``rescale`` (after augmentation, as Keras 2's ``standardize``), samplewise and
+    featurewise normalization (statistics from ``fit(x)``; std normalization turns centring on).
+
+    Differences from Keras 2, on purpose: ``width_shift_range`` moves images horizontally (Keras 2
+    from 2.2 on swapped the two shifts, tf-keras#310) and rotation/zoom turn about the true centre
+    of non-square images; 'wrap' repeats the image with period = its size; brightness is not
+    rounded to integers; ``for batch in flow`` stops after one epoch. Not supported
+    (``NotImplementedError``): ``zca_whitening``, ``data_format='channels_first'``,
+    ``interpolation_order`` other than 0 or 1, ``save_to_dir``, ``flow_from_dataframe``.
+
+    Example:
+        >>> gen = ImageDataGenerator(rescale=1 / 255, rotation_range=40, horizontal_flip=True)
+        >>> x, y = gen.flow(np.zeros((8, 64, 64, 3)), np.arange(8), batch_size=4, seed=0)[0]
+        >>> x.shape, y.shape
+        ((4, 64, 64, 3), (4,))
+    """
+
+    def __init__(
+        self,
+        featurewise_center: bool = False,
+        samplewise_center: bool = False,
+        featurewise_std_normalization: bool = False,
+        samplewise_std_normalization: bool = False,
+        zca_whitening: bool = False,
+        zca_epsilon: float = 1e-6,
+        rotation_range: float = 0,
+        width_shift_range: float | int | list = 0.0,
+        height_shift_range: float | int | list = 0.0,
+        brightness_range: tuple[float, float] | None = None,
+        shear_range: float = 0.0,
+        zoom_range: float | tuple[float, float] = 0.0,
+        channel_shift_range: float = 0.0,
+        fill_mode: str = "nearest",
+        cval: float = 0.0,
+        horizontal_flip: bool = False,
+        vertical_flip: bool = False,
+        rescale: float | None = None,
+        preprocessing_function: Callable | None = None,
+        data_format: str | None = None,
+        validation_split: float = 0.0,
+        interpolation_order: int = 1,
+        dtype: str | None = None,
+    ):
+        _unsupported(zca_whitening=(zca_whitening, False))
+        if data_format not in (None, "channels_last"):
+            _unsupported(data_format=(data_format, "channels_last"))
+        if interpolation_order not in (0, 1):
+            _unsupported(interpolation_order=(interpolation_order, 1))
+        if preprocessing_function is not None and not callable(preprocessing_function):
+            raise TypeError(
+                f"`preprocessing_function` must be callable or None. Got {preprocessing_function!r}."
+            )
+        if rescale is not None and not options._is_number(rescale):
+            raise TypeError(f"`rescale` must be a number or None. Got {rescale!r}.")
+        split = options.non_negative("validation_split", validation_split)
+        if split >= 1:
+            raise ValueError(f"`validation_split` must be in [0, 1). Got {validation_split!r}.")
+        self.dtype = str(tf.as_dtype(dtype or "float32").name)
+        if not tf.as_dtype(self.dtype).is_floating:
+            raise ValueError(f"`dtype` must be a float type. Got {dtype!r}.")
+        self.featurewise_center = bool(featurewise_center or featurewise_std_normalization)
+        self.featurewise_std_normalization = bool(featurewise_std_normalization)
+        self.samplewise_center = bool(samplewise_center or samplewise_std_normalization)
+        self.samplewise_std_normalization = bool(samplewise_std_normalization)
+        self.zca_whitening, self.zca_epsilon = False, zca_epsilon
+        self.rotation_range = options.non_negative("rotation_range", rotation_range)
+        self.width_shift_range = width_shift_range
+        self.height_shift_range = height_shift_range
+        self._shifts = (
+            options.parse_shift("width_shift_range", width_shift_range),
+            options.parse_shift("height_shift_range", height_shift_range),
+        )
+        self.brightness_range = options.parse_brightness(brightness_range)
+        self.shear_range = options.non_negative("shear_range", shear_range)
+        self.zoom_range = list(options.parse_zoom(zoom_range))
+        self.channel_shift_range = options.non_negative("channel_shift_range", channel_shift_range)
+        self.fill_mode = options.parse_fill_mode(fill_mode)
+        if not options._is_number(cval):
+            raise TypeError(f"`cval` must be a number. Got {cval!r}.")
+        self.cval = float(cval)
+        self.horizontal_flip, self.vertical_flip = bool(horizontal_flip), bool(vertical_flip)
+        self.rescale = rescale
+        self.preprocessing_function = preprocessing_function
+        self.data_format = "channels_last"
+        self.channel_axis, self.row_axis, self.col_axis = 3, 1, 2
+        self.interpolation_order = int(interpolation_order)
+        self._validation_split = split
+        self.mean: np.ndarray | None = None
+        self.std: np.ndarray | None = None
+
+    def _engine_config(self) -> options.AugmentConfig:
+        as_tuple = lambda a: None if a is None else tuple(np.ravel(a).astype(float))  # noqa: E731
+        return options.AugmentConfig(
+            rotation_range=self.rotation_range,
+            width_shift=self._shifts[0],
+            height_shift=self._shifts[1],
+            shear_range=self.shear_range,
+            zoom_range=(float(self.zoom_range[0]), float(self.zoom_range[1])),
+            horizontal_flip=self.horizontal_flip,
+            vertical_flip=self.vertical_flip,
+            channel_shift_range=self.channel_shift_range,
+            brightness_range=self.brightness_range,
+            fill_mode=self.fill_mode,
+            cval=self.cval,
+            interpolation_order=self.interpolation_order,
+            rescale=self.rescale,
+            preprocessing_function=self.preprocessing_function,
+            samplewise_center=self.samplewise_center,
+            samplewise_std_normalization=self.samplewise_std_normalization,
+            featurewise_center=self.featurewise_center,
+            featurewise_std_normalization=self.featurewise_std_normalization,
+            mean=as_tuple(self.mean),
+            std=as_tuple(self.std),
+            dtype=self.dtype,
+        )
+
+    # --- batches ---------------------------------------------------------------------------------
+    def flow(
+        self,
+        x,
+        y=None,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        sample_weight=None,
+        seed: int | None = None,
+        save_to_dir: str | None = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        ignore_class_split: bool = False,
+        subset: str | None = None,
+    ) -> NumpyArrayIterator:
+        """Augmented batches from arrays ``x`` (N, H, W, C) and optional ``y``/``sample_weight``.
+
+        Returns a ``keras.utils.PyDataset`` that ``model.fit``/``predict`` and ``for`` loops
+        accept, yielding ``x`` or ``(x, y)`` or ``(x, y, sample_weight)`` numpy batches.
+        ``subset='validation'`` takes the first ``validation_split`` of the arrays, 'training'
+        the rest (as Keras 2). Deterministic for a given ``seed``.
+
+        Raises:
+            ValueError: for arrays of the wrong rank or length, or a bad ``subset``.
+            NotImplementedError: for ``save_to_dir`` or a tuple ``x``.
+
+        Example:
+            >>> ImageDataGenerator().flow(np.zeros((10, 32, 32, 3)), batch_size=4).n
+            10
+        """
+        _unsupported(save_to_dir=(save_to_dir, None))
+        if isinstance(x, (tuple, list)):
+            _unsupported(**{"x as a tuple of arrays": (type(x).__name__, "array")})
+        x = np.asarray(x)
+        if x.ndim != 4 or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+            raise ValueError(f"`x` must be a numeric array (N, H, W, C). Got shape {x.shape}.")
+        arrays = {"y": y, "sample_weight": sample_weight}
+        for name, array in arrays.items():
+            if array is not None:
+                arrays[name] = np.asarray(array)
+                if len(arrays[name]) != len(x):
+                    raise ValueError(
+                        f"`{name}` must have one entry per image ({len(x)}). "
+                        f"Got {len(arrays[name])}."
+                    )
+        if subset is not None:
+            x, arrays = self._split_arrays(x, arrays, subset, ignore_class_split)
+        return NumpyArrayIterator(
+            x,
+            arrays["y"],
+            self,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            sample_weight=arrays["sample_weight"],
+            seed=seed,
+            dtype=self.dtype,
+        )
+
+    def _split_arrays(self, x, arrays, subset, ignore_class_split):
+        if subset not in ("training", "validation"):
+            raise ValueError(f"`subset` must be 'training', 'validation' or None. Got {subset!r}.")
+        cut = int(len(x) * self._validation_split)
+        y = arrays["y"]
+        same = y is None or np.array_equal(np.unique(y[:cut]), np.unique(y[cut:]))
+        if not same and not ignore_class_split:
+            raise ValueError(
+                "`y` must hold the same classes in the training and validation subsets "
+                "(shuffle arrays sorted by label, or pass ignore_class_split=True). Got "
+                f"{np.unique(y[:cut]).tolist()} and {np.unique(y[cut:]).tolist()}."
+            )
+        part = slice(None, cut) if subset == "validation" else slice(cut, None)
+        return x[part], {k: None if v is None else v[part] for k, v in arrays.items()}
+
+    def flow_from_directory(
+        self,
+        directory: str | os.PathLike,
+        target_size: tuple[int, int] = (256, 256),
+        color_mode: str = "rgb",
+        classes: list[str] | None = None,
+        class_mode: str | None = "categorical",
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        save_to_dir: str | None = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        follow_links: bool = False,
+        subset: str | None = None,
+        interpolation: str = "nearest",
+        keep_aspect_ratio: bool = False,
+        *,
+        strict: bool = False,
+    ) -> DirectoryIterator:
+        """Augmented batches of the images in ``directory/<class>/...``, labelled by folder.
+
+        Classes are the sorted subfolder names (or ``classes``); ``class_mode`` gives one-hot
+        ('categorical'), 0/1 ('binary'), index ('sparse') labels, the images ('input') or none.
+        Files are decoded and resized (``interpolation``, default 'nearest' as Keras 2) with
+        TensorFlow; grayscale, RGBA, CMYK and palette files are converted to ``color_mode``.
+        Unreadable files are skipped with one warning listing them (``strict=True`` raises).
+
+        Raises:
+            ValueError: for a missing folder, a bad option value, or unreadable files with strict.
+            NotImplementedError: for ``save_to_dir``.
+
+        Example:
+            >>> flow = ImageDataGenerator(rescale=1 / 255).flow_from_directory("train")
+            Found 12 images belonging to 2 classes.
+            >>> flow[0][0].shape
+            (12, 256, 256, 3)
+        """
+        _unsupported(save_to_dir=(save_to_dir, None))
+        directory = os.fspath(directory)
+        if not os.path.isdir(directory):
+            raise ValueError(f"`directory` must be an existing folder. Got {directory!r}.")
+        if color_mode not in files.COLOR_CHANNELS:
+            raise ValueError(
+                f"`color_mode` must be one of {tuple(files.COLOR_CHANNELS)}. Got {color_mode!r}."
+            )
+        if class_mode not in _CLASS_MODES:
+            raise ValueError(f"`class_mode` must be one of {_CLASS_MODES}. Got {class_mode!r}.")
+        if interpolation == "hamming":
+            _unsupported(interpolation=(interpolation, "nearest"))
+        if interpolation not in files.INTERPOLATIONS:
+            raise ValueError(
+                f"`interpolation` must be one of {tuple(files.INTERPOLATIONS)}. "
+                f"Got {interpolation!r}."
+            )
+        size = tuple(target_size) if isinstance(target_size, (tuple, list)) else ()
+        if len(size) != 2 or not all(isinstance(s, int) and s > 0 for s in size):
+            raise ValueError(
+                f"`target_size` must be (height, width) ints > 0. Got {target_size!r}."
+            )
+        split = {None: None, "validation": (0.0, self._validation_split)}
+        split["training"] = (self._validation_split, 1.0)
+        if subset not in split:
+            raise ValueError(f"`subset` must be 'training', 'validation' or None. Got {subset!r}.")
+        settings = {
+            "target_size": size,
+            "color_mode": color_mode,
+            "classes": list(classes) if classes else None,
+            "class_mode": class_mode,
+            "interpolation": interpolation,
+            "keep_aspect_ratio": bool(keep_aspect_ratio),
+            "follow_links": bool(follow_links),
+            "subset": subset,
+            "split": split[subset],
+            "data_format": "channels_last",
+            "dtype": self.dtype,
+        }
+        return DirectoryIterator(
+            directory,
+            self,
+            options=settings,
+            strict=strict,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+        )
+
+    def flow_from_dataframe(self, *args, **kwargs):
+        """Not supported: raises ``NotImplementedError`` (write the files into class folders)."""
+        _unsupported(flow_from_dataframe=("called", "not called"))
+
+    # --- single images -----------------------------------------------------------------------
+    def get_random_transform(self, img_shape: tuple[int, ...], seed: int | None = None) -> dict:
+        """Draw one image's parameters: Keras 2's dict (``tx`` horizontal, ``ty`` vertical, pixels).
+
+        Example:
+            >>> ImageDataGenerator(rotation_range=40).get_random_transform((64, 64, 3), seed=1)["zx"]
+            1.0
+        """
+        height, width = int(img_shape[0]), int(img_shape[1])
+        seed_pair = tf.constant([random.getrandbits(31) if seed is None else seed, 0], tf.int64)
+        draws = engine.draw_parameters(self._engine_config(), seed_pair, 1, height, width)
+        params = {k: v.numpy()[0].item() for k, v in draws.items()}
+        params.setdefault("channel_shift_intensity", None)
+        params.setdefault("brightness", None)
+        return params
+
+    def apply_transform(self, x, transform_parameters: dict) -> np.ndarray:
+        """Apply one parameter dict (Keras 2 keys) to one image (H, W, C); same dtype back.
+
+        Gives the same pixels as Keras 2's ``apply_transform`` for the same dict (interpolation
+        differences aside), except the true centre for non-square images; integer images are
+        rounded and clipped back to their type.
+
+        Example:
+            >>> ImageDataGenerator().apply_transform(np.zeros((32, 48, 3)), {"theta": 90}).shape
+            (32, 48, 3)
+        """
+        image = np.asarray(x)
+        if image.ndim != 3:
+            raise ValueError(f"`x` must be one image (H, W, C). Got shape {image.shape}.")
+        params = {
+            k: tf.constant([transform_parameters.get(k, v)], tf.float32)
+            for k, v in _DEFAULT_PARAMS.items()
+        }
+        for key in ("flip_horizontal", "flip_vertical"):
+            params[key] = tf.constant([bool(transform_parameters.get(key, False))])
+        for key in ("channel_shift_intensity", "brightness"):
+            if transform_parameters.get(key) is not None:
+                params[key] = tf.constant([transform_parameters[key]], tf.float32)
+        moves = any(transform_parameters.get(k, v) != v for k, v in _DEFAULT_PARAMS.items())
+        moves = moves or params["flip_horizontal"][0] or params["flip_vertical"][0]
+        batch = tf.constant(image[None], tf.float32)
+        out = engine.transform_batch(batch, params, self._engine_config(), geometric=bool(moves))
+        return _like(out.numpy()[0], image.dtype)
+
+    def random_transform(self, x, seed: int | None = None) -> np.ndarray:
+        """A randomly transformed copy of one image (H, W, C), without standardization."""
+        image = np.asarray(x)
+        return self.apply_transform(image, self.get_random_transform(image.shape, seed))
+
+    def standardize(self, x) -> np.ndarray:
+        """Keras 2's ``standardize`` for one image (H, W, C) or a batch; returns a new array."""
+        array = np.asarray(x, dtype=np.float32)
+        if array.ndim not in (3, 4):
+            raise ValueError(f"`x` must be an image or a batch of images. Got shape {array.shape}.")
+        config = self._engine_config()
+        config.check_statistics()
+        batch = tf.constant(array if array.ndim == 4 else array[None])
+        out = engine.standardize_batch(batch, config).numpy()
+        return out if array.ndim == 4 else out[0]
+
+    def fit(self, x, augment: bool = False, rounds: int = 1, seed: int | None = None) -> None:
+        """Compute the per-channel mean and std of ``x`` (N, H, W, C) for featurewise options.
+
+        As Keras 2: ``rescale`` is applied first; with ``augment=True`` the statistics come from
+        ``rounds`` randomly transformed copies. Stored as ``self.mean``/``self.std`` (1, 1, C).
+        """
+        array = np.asarray(x)
+        if array.ndim != 4:
+            raise ValueError(f"`x` must be a batch of images (N, H, W, C). Got {array.shape}.")
+        if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
+            raise ValueError(f"`rounds` must be a positive int. Got {rounds!r}.")
+        scale = float(self.rescale) if self.rescale else 1.0
+        total = np.zeros(array.shape[-1])
+        squares = np.zeros(array.shape[-1])
+        count = 0
+        config = self._engine_config()
+        base = tf.constant([random.getrandbits(31) if seed is None else seed, 3], tf.int64)
+        for round_index in range(rounds if augment else 1):
+            for start in range(0, len(array), 64):
+                chunk = tf.constant(array[start : start + 64], tf.float32) * scale
+                if augment:
+                    step = tf.random.experimental.stateless_fold_in(
+                        base, round_index * 10**6 + start
+                    )
+                    h, w = int(chunk.shape[1]), int(chunk.shape[2])
+                    params = engine.draw_parameters(config, step, tf.shape(chunk)[0], h, w)
+                    chunk = engine.transform_batch(
+                        chunk, params, config, geometric=config.geometric
+                    )
+                values = chunk.numpy().astype(np.float64)
+                total += values.sum(axis=(0, 1, 2))
+                squares += (values**2).sum(axis=(0, 1, 2))
+                count += values.shape[0] * values.shape[1] * values.shape[2]
+        mean = total / count
+        std = np.sqrt(np.maximum(squares / count - mean**2, 0.0))
+        self.mean = mean.reshape(1, 1, -1).astype(np.float32) if self.featurewise_center else None
+        self.std = (
+            std.reshape(1, 1, -1).astype(np.float32) if self.featurewise_std_normalization else None
+        )
+
+
+def _like(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        return np.clip(np.rint(array), info.min, info.max).astype(dtype)
+    return array.astype(dtype) if np.issubdtype(dtype, np.floating) else array

@@ -19,7 +19,7 @@ FROM        ?=
 # Quieter TensorFlow start-up in every target.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install test lint format lab notebooks bench grade doctor data clean
+.PHONY: install test lint format lab notebooks bench grade doctor data pretrain clean
 
 install: $(STAMP)
 
@@ -60,6 +60,10 @@ doctor: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/cnnlab data fetch $(DATA) $(if $(FROM),--from "$(FROM)")
+
+# Retrain our small pretrained backbone (data/models/tiny.keras + tiny.md), deterministically, offline.
+pretrain: $(STAMP)
+	$(PY) -m cnnlab.transfer.pretrain
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .hypothesis

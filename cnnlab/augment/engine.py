@@ -26,7 +26,7 @@ from cnnlab.augment.config import AugmentConfig, ShiftRange
 _THETA, _TX, _TX_SIGN, _TY, _TY_SIGN, _SHEAR, _ZX, _ZY, _FLIP_H, _FLIP_V, _CHANNEL, _BRIGHT = range(
     12
 )
-GEOMETRIC_KEYS = ("theta", "tx", "ty", "shear", "zx", "zy", "flip_horizontal", "flip_vertical")
+_IDENTITY = {"theta": 0.0, "tx": 0.0, "ty": 0.0, "shear": 0.0, "zx": 1.0, "zy": 1.0}
 
 
 def _shift(spec: ShiftRange, value: tf.Tensor, sign: tf.Tensor, size: int) -> tf.Tensor:
@@ -185,3 +185,42 @@ def augment_batch(images: tf.Tensor, config: AugmentConfig, seed: tf.Tensor) -> 
     params = draw_parameters(config, seed, tf.shape(images)[0], height, width)
     images = transform_batch(images, params, config, geometric=config.geometric)
     return standardize_batch(images, config)
+
+
+def parameters_from_dict(values: dict) -> tuple[dict[str, tf.Tensor], bool]:
+    """One image's Keras 2 parameter dict as batch-of-one tensors, and whether it moves pixels."""
+    params = {k: tf.constant([values.get(k, v)], tf.float32) for k, v in _IDENTITY.items()}
+    flips = [bool(values.get(k, False)) for k in ("flip_horizontal", "flip_vertical")]
+    params["flip_horizontal"], params["flip_vertical"] = (tf.constant([f]) for f in flips)
+    for key in ("channel_shift_intensity", "brightness"):
+        if values.get(key) is not None:
+            params[key] = tf.constant([values[key]], tf.float32)
+    moves = any(values.get(k, v) != v for k, v in _IDENTITY.items()) or any(flips)
+    return params, moves
+
+
+def channel_statistics(
+    images: np.ndarray, config: AugmentConfig, scale: float, *, rounds: int, seed: tf.Tensor
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and std of ``images * scale`` (N, H, W, C), in chunks, in float64.
+
+    With ``rounds > 0`` the statistics come from that many randomly transformed copies
+    (Keras 2's ``fit(x, augment=True, rounds=...)``), transformed after scaling as Keras 2 did.
+    """
+    total = np.zeros(images.shape[-1])
+    squares = np.zeros(images.shape[-1])
+    count = 0
+    for round_index in range(max(rounds, 1)):
+        for start in range(0, len(images), 64):
+            chunk = tf.constant(images[start : start + 64], tf.float32) * scale
+            if rounds:
+                step = tf.random.experimental.stateless_fold_in(seed, round_index * 10**6 + start)
+                height, width = int(chunk.shape[1]), int(chunk.shape[2])
+                params = draw_parameters(config, step, tf.shape(chunk)[0], height, width)
+                chunk = transform_batch(chunk, params, config, geometric=config.geometric)
+            values = chunk.numpy().astype(np.float64)
+            total += values.sum(axis=(0, 1, 2))
+            squares += (values**2).sum(axis=(0, 1, 2))
+            count += values.shape[0] * values.shape[1] * values.shape[2]
+    mean = total / count
+    return mean, np.sqrt(np.maximum(squares / count - mean**2, 0.0))

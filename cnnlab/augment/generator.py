@@ -10,11 +10,8 @@ import numpy as np
 import tensorflow as tf
 
 from cnnlab.augment import config as options
-from cnnlab.augment import engine, files
+from cnnlab.augment import engine
 from cnnlab.augment.iterators import DirectoryIterator, NumpyArrayIterator
-
-_CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
-_DEFAULT_PARAMS = {"theta": 0.0, "tx": 0.0, "ty": 0.0, "shear": 0.0, "zx": 1.0, "zy": 1.0}
 
 
 def _unsupported(**settings: object) -> None:
@@ -186,45 +183,18 @@ class ImageDataGenerator:
         _unsupported(save_to_dir=(save_to_dir, None))
         if isinstance(x, (tuple, list)):
             _unsupported(**{"x as a tuple of arrays": (type(x).__name__, "array")})
-        x = np.asarray(x)
-        if x.ndim != 4 or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-            raise ValueError(f"`x` must be a numeric array (N, H, W, C). Got shape {x.shape}.")
-        arrays = {"y": y, "sample_weight": sample_weight}
-        for name, array in arrays.items():
-            if array is not None:
-                arrays[name] = np.asarray(array)
-                if len(arrays[name]) != len(x):
-                    raise ValueError(
-                        f"`{name}` must have one entry per image ({len(x)}). "
-                        f"Got {len(arrays[name])}."
-                    )
-        if subset is not None:
-            x, arrays = self._split_arrays(x, arrays, subset, ignore_class_split)
         return NumpyArrayIterator(
             x,
-            arrays["y"],
+            y,
             self,
             batch_size=batch_size,
             shuffle=shuffle,
-            sample_weight=arrays["sample_weight"],
+            sample_weight=sample_weight,
             seed=seed,
+            subset=subset,
+            ignore_class_split=ignore_class_split,
             dtype=self.dtype,
         )
-
-    def _split_arrays(self, x, arrays, subset, ignore_class_split):
-        if subset not in ("training", "validation"):
-            raise ValueError(f"`subset` must be 'training', 'validation' or None. Got {subset!r}.")
-        cut = int(len(x) * self._validation_split)
-        y = arrays["y"]
-        same = y is None or np.array_equal(np.unique(y[:cut]), np.unique(y[cut:]))
-        if not same and not ignore_class_split:
-            raise ValueError(
-                "`y` must hold the same classes in the training and validation subsets "
-                "(shuffle arrays sorted by label, or pass ignore_class_split=True). Got "
-                f"{np.unique(y[:cut]).tolist()} and {np.unique(y[cut:]).tolist()}."
-            )
-        part = slice(None, cut) if subset == "validation" else slice(cut, None)
-        return x[part], {k: None if v is None else v[part] for k, v in arrays.items()}
 
     def flow_from_directory(
         self,
@@ -265,43 +235,15 @@ class ImageDataGenerator:
             (12, 256, 256, 3)
         """
         _unsupported(save_to_dir=(save_to_dir, None))
-        directory = os.fspath(directory)
-        if not os.path.isdir(directory):
-            raise ValueError(f"`directory` must be an existing folder. Got {directory!r}.")
-        if color_mode not in files.COLOR_CHANNELS:
-            raise ValueError(
-                f"`color_mode` must be one of {tuple(files.COLOR_CHANNELS)}. Got {color_mode!r}."
-            )
-        if class_mode not in _CLASS_MODES:
-            raise ValueError(f"`class_mode` must be one of {_CLASS_MODES}. Got {class_mode!r}.")
-        if interpolation == "hamming":
-            _unsupported(interpolation=(interpolation, "nearest"))
-        if interpolation not in files.INTERPOLATIONS:
-            raise ValueError(
-                f"`interpolation` must be one of {tuple(files.INTERPOLATIONS)}. "
-                f"Got {interpolation!r}."
-            )
-        size = tuple(target_size) if isinstance(target_size, (tuple, list)) else ()
-        if len(size) != 2 or not all(isinstance(s, int) and s > 0 for s in size):
-            raise ValueError(
-                f"`target_size` must be (height, width) ints > 0. Got {target_size!r}."
-            )
-        split = {None: None, "validation": (0.0, self._validation_split)}
-        split["training"] = (self._validation_split, 1.0)
-        if subset not in split:
-            raise ValueError(f"`subset` must be 'training', 'validation' or None. Got {subset!r}.")
         settings = {
-            "target_size": size,
+            "target_size": target_size,
             "color_mode": color_mode,
-            "classes": list(classes) if classes else None,
+            "classes": classes,
             "class_mode": class_mode,
             "interpolation": interpolation,
-            "keep_aspect_ratio": bool(keep_aspect_ratio),
-            "follow_links": bool(follow_links),
+            "keep_aspect_ratio": keep_aspect_ratio,
+            "follow_links": follow_links,
             "subset": subset,
-            "split": split[subset],
-            "data_format": "channels_last",
-            "dtype": self.dtype,
         }
         return DirectoryIterator(
             directory,
@@ -347,19 +289,9 @@ class ImageDataGenerator:
         image = np.asarray(x)
         if image.ndim != 3:
             raise ValueError(f"`x` must be one image (H, W, C). Got shape {image.shape}.")
-        params = {
-            k: tf.constant([transform_parameters.get(k, v)], tf.float32)
-            for k, v in _DEFAULT_PARAMS.items()
-        }
-        for key in ("flip_horizontal", "flip_vertical"):
-            params[key] = tf.constant([bool(transform_parameters.get(key, False))])
-        for key in ("channel_shift_intensity", "brightness"):
-            if transform_parameters.get(key) is not None:
-                params[key] = tf.constant([transform_parameters[key]], tf.float32)
-        moves = any(transform_parameters.get(k, v) != v for k, v in _DEFAULT_PARAMS.items())
-        moves = moves or params["flip_horizontal"][0] or params["flip_vertical"][0]
+        params, moves = engine.parameters_from_dict(transform_parameters)
         batch = tf.constant(image[None], tf.float32)
-        out = engine.transform_batch(batch, params, self._engine_config(), geometric=bool(moves))
+        out = engine.transform_batch(batch, params, self._engine_config(), geometric=moves)
         return _like(out.numpy()[0], image.dtype)
 
     def random_transform(self, x, seed: int | None = None) -> np.ndarray:
@@ -389,30 +321,11 @@ class ImageDataGenerator:
             raise ValueError(f"`x` must be a batch of images (N, H, W, C). Got {array.shape}.")
         if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
             raise ValueError(f"`rounds` must be a positive int. Got {rounds!r}.")
+        seed_pair = tf.constant([random.getrandbits(31) if seed is None else seed, 3], tf.int64)
         scale = float(self.rescale) if self.rescale else 1.0
-        total = np.zeros(array.shape[-1])
-        squares = np.zeros(array.shape[-1])
-        count = 0
-        config = self._engine_config()
-        base = tf.constant([random.getrandbits(31) if seed is None else seed, 3], tf.int64)
-        for round_index in range(rounds if augment else 1):
-            for start in range(0, len(array), 64):
-                chunk = tf.constant(array[start : start + 64], tf.float32) * scale
-                if augment:
-                    step = tf.random.experimental.stateless_fold_in(
-                        base, round_index * 10**6 + start
-                    )
-                    h, w = int(chunk.shape[1]), int(chunk.shape[2])
-                    params = engine.draw_parameters(config, step, tf.shape(chunk)[0], h, w)
-                    chunk = engine.transform_batch(
-                        chunk, params, config, geometric=config.geometric
-                    )
-                values = chunk.numpy().astype(np.float64)
-                total += values.sum(axis=(0, 1, 2))
-                squares += (values**2).sum(axis=(0, 1, 2))
-                count += values.shape[0] * values.shape[1] * values.shape[2]
-        mean = total / count
-        std = np.sqrt(np.maximum(squares / count - mean**2, 0.0))
+        mean, std = engine.channel_statistics(
+            array, self._engine_config(), scale, rounds=rounds if augment else 0, seed=seed_pair
+        )
         self.mean = mean.reshape(1, 1, -1).astype(np.float32) if self.featurewise_center else None
         self.std = (
             std.reshape(1, 1, -1).astype(np.float32) if self.featurewise_std_normalization else None

@@ -13,7 +13,6 @@ import pytest
 import cnnlab
 from cnnlab.grading.checks import compare, kernel_code, load_checks, probe, public_source
 from cnnlab.grading.gradebook import merge_gradebooks
-from cnnlab.grading.grader import find_submissions, in_shard, parse_shard
 from cnnlab.grading.lab import load_lab
 from cnnlab.grading.release import (
     leaks,
@@ -23,6 +22,7 @@ from cnnlab.grading.release import (
     strip_solutions,
 )
 from cnnlab.grading.selfcheck import check
+from cnnlab.grading.submissions import find_submissions, in_shard, parse_shard
 from cnnlab.grading.wire import decode, encode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -238,3 +238,28 @@ def test_cli_reports_bad_arguments_in_one_line(tmp_path):
     assert out.returncode == 2
     assert "`lab` must name a lab folder" in out.stderr and "Traceback" not in out.stderr
     shutil.rmtree(tmp_path)
+
+
+def test_sandbox_wrapper_limits_scrubs_and_hides(tmp_path):
+    import os
+    import tempfile
+
+    directory = tmp_path / "copy"
+    directory.mkdir(mode=0o755)
+    code = (
+        "import json, os, resource; print(json.dumps({'as': resource.getrlimit(resource.RLIMIT_AS)[0],"
+        " 'env': sorted(os.environ), 'home': os.environ['HOME'], 'cwd': os.getcwd(), 'uid': os.getuid(),"
+        f" 'labs': os.path.exists({str(LAB)!r})}}))"
+    )
+    command = [sys.executable, "-m", "cnnlab.grading.sandbox", "--dir", str(directory),
+               "--memory", "512", "--uid", "250000", f"--hide={ROOT / 'labs'}",
+               f"--hide={tempfile.gettempdir()}", f"--hide={Path.home()}",
+               f"--keep={Path(sys.base_prefix).resolve()}", f"--keep={ROOT}",
+               "--", sys.executable, "-c", code]  # fmt: skip
+    env = {**os.environ, "SECRET_TOKEN": "do-not-leak"}
+    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    seen = json.loads(out.stdout)
+    assert seen["as"] == 512 * 2**20
+    assert "SECRET_TOKEN" not in seen["env"] and seen["home"] == seen["cwd"] == str(directory)
+    if os.geteuid() == 0:
+        assert seen["uid"] == 250000 and not seen["labs"]

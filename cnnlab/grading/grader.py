@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -33,6 +32,14 @@ from cnnlab.grading.checks import kernel_code
 from cnnlab.grading.gradebook import judge, safe_name, write_results, zero_record
 from cnnlab.grading.lab import Lab, load_lab
 from cnnlab.grading.runner import Limits, run_probed, seed_code
+from cnnlab.grading.submissions import (
+    find_submissions,
+    in_shard,
+    parse_shard,
+    released_sources,
+    untouched_questions,
+    validate_notebook,
+)
 from cnnlab.grading.wire import decode
 
 SEED = 0
@@ -41,46 +48,6 @@ DEFAULT_LIMITS = {"cell_timeout": 120, "timeout": 600, "memory_mb": 4096}
 
 class LabError(RuntimeError):
     """The lab itself is broken (its solution fails a check): no submission can be graded."""
-
-
-def parse_shard(shard: str | None) -> tuple[int, int]:
-    """``"i/N"`` (1 <= i <= N) as ``(i, N)``; ``None`` means ``(1, 1)``."""
-    if shard is None:
-        return 1, 1
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(shard))
-    if not match or not 1 <= int(match[1]) <= int(match[2]):
-        raise ValueError(f"`shard` must look like i/N with 1 <= i <= N, e.g. 2/8. Got {shard!r}.")
-    return int(match[1]), int(match[2])
-
-
-def in_shard(student: str, shard: tuple[int, int]) -> bool:
-    """Whether ``student`` belongs to shard ``i`` of ``N`` (stable when students come and go)."""
-    index, count = shard
-    return int(hashlib.sha256(student.encode()).hexdigest()[:12], 16) % count == index - 1
-
-
-def find_submissions(folder: str | os.PathLike, lab: Lab) -> dict[str, Path]:
-    """student -> notebook: ``folder/<student>.ipynb`` or ``folder/<student>/<any>.ipynb``.
-
-    In a student's folder with several notebooks, the one named like the lab wins, then the first.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ValueError(f"`submissions` must be an existing folder. Got {str(folder)!r}.")
-    found: dict[str, Path] = {}
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_file() and entry.suffix == ".ipynb":
-            found[entry.stem] = entry
-        elif entry.is_dir():
-            notebooks = sorted(
-                p for p in entry.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-            )
-            if notebooks:
-                named = [p for p in notebooks if p.stem == lab.name]
-                found[entry.name] = (named or notebooks)[0]
-    return found
 
 
 def _sha256(data: bytes) -> str:
@@ -104,26 +71,6 @@ def _work(job: dict[str, Any]) -> dict[str, Any]:
         raw = {"status": "error", "reason": f"could not run: {type(error).__name__}: {error}",
                "cell": None, "answers": {}, "not_run": {}, "errors": {}, "seconds": 0}  # fmt: skip
     return {**raw, "key": job["key"]}
-
-
-def _validate(data: bytes) -> str | None:
-    """Why ``data`` is not a notebook we can run, or ``None``."""
-    import nbformat
-
-    if not data.strip():
-        return "the file is empty"
-    try:
-        notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
-    except Exception as error:
-        return f"not a readable notebook ({type(error).__name__}: {str(error)[:200]})"
-    if not isinstance(notebook.get("cells"), list):
-        return "not a notebook: it has no list of cells"
-    for cell in notebook.cells:
-        if not isinstance(cell.get("source", ""), str) or not isinstance(
-            cell.get("metadata", {}), dict
-        ):
-            return "not a valid notebook: a cell is malformed"
-    return None
 
 
 def _isolation_paths(lab: Lab, submissions: Path, out: Path, work_root: Path) -> tuple[list, list]:
@@ -272,7 +219,7 @@ def _prepare(lab, students, submissions, out, work_root, settings, force):
     records, pending = {}, {}
     staging = work_root / "staged"
     staging.mkdir(mode=0o700)
-    released = _released_sources(lab)
+    released = released_sources(lab)
     for student, path in students.items():
         data = path.read_bytes()
         digest = _sha256(data)
@@ -283,7 +230,7 @@ def _prepare(lab, students, submissions, out, work_root, settings, force):
         if cached.is_file() and not force:
             records[student] = {**json.loads(cached.read_text()), "path": str(path), "cached": True}
             continue
-        problem = _validate(data)
+        problem = validate_notebook(data)
         if problem:
             records[student] = {**record, **zero_record(lab, "invalid", problem)}
             atomic_write(cached, json.dumps(records[student]))
@@ -293,30 +240,8 @@ def _prepare(lab, students, submissions, out, work_root, settings, force):
         records[student] = record
         executed = out / "executed" / f"{safe_name(student)}.ipynb"
         pending[student] = {"staged": str(staged), "executed": str(executed),
-                            "key": key, "untouched": _untouched(data, lab, released)}  # fmt: skip
+                            "key": key, "untouched": untouched_questions(data, lab, released)}  # fmt: skip
     return records, pending
-
-
-def _released_sources(lab: Lab) -> dict[str, list[str]]:
-    from cnnlab.grading.release import released_notebook
-
-    cells = released_notebook(lab).cells
-    return {
-        q: [c.source.strip() for c in cells if q in c.metadata.get("tags", [])]
-        for q in lab.questions
-    }
-
-
-def _untouched(data: bytes, lab: Lab, released: dict[str, list[str]]) -> list[str]:
-    """Questions whose tagged cells are exactly the released stubs (not attempted)."""
-    import nbformat
-
-    cells = nbformat.reads(data.decode("utf-8"), as_version=4).cells
-    mine = {
-        q: [c.source.strip() for c in cells if q in c.metadata.get("tags", [])]
-        for q in lab.questions
-    }
-    return [q for q in lab.questions if mine[q] == released[q]]
 
 
 def _run_all(runs, base_job, jobs, progress, name) -> dict[str, dict]:

@@ -23,7 +23,7 @@ import nbformat
 
 from cnnlab.grading.gradebook import NOT_ATTEMPTED
 from cnnlab.grading.lab import PUBLIC_EXPECTED, Lab, load_lab
-from cnnlab.grading.release import leaks, public_expected, released_notebook
+from cnnlab.grading.release import leaks, released_notebook
 
 
 def verify_lab(lab: str | os.PathLike | Lab, *, jobs: int = 2) -> list[str]:
@@ -76,12 +76,20 @@ def verify_lab(lab: str | os.PathLike | Lab, *, jobs: int = 2) -> list[str]:
             problems.append(
                 f"released notebook: {question} is {result['status']!r}, not 'not attempted'"
             )
+    from cnnlab.grading.checks import compare
     from cnnlab.grading.wire import decode
 
-    shipped = json.loads(expected_file.read_text(encoding="utf-8"))
-    current = public_expected(lab, {k: decode(v) for k, v in answers.items()})
-    if shipped != current:
-        problems.append(
-            f"{PUBLIC_EXPECTED} does not match the solution: run `cnnlab release {lab.name}`"
-        )
+    shipped = json.loads(expected_file.read_text(encoding="utf-8")).get("checks", {})
+    for check in (c for c in lab.checks if not c.hidden):
+        if check.name not in shipped:
+            problems.append(
+                f"{PUBLIC_EXPECTED} lacks {check.name}: run `cnnlab release {lab.name}`"
+            )
+            continue
+        difference = compare(decode(answers[check.name]), decode(shipped[check.name]), check)
+        if difference:
+            problems.append(
+                f"{PUBLIC_EXPECTED} does not match the solution for {check.name} ({difference}): "
+                f"run `cnnlab release {lab.name}`"
+            )
     return problems

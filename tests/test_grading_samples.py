@@ -256,3 +256,25 @@ def test_cnnlab_check_command_runs_a_notebook_against_public_checks(tmp_path):
     assert out.returncode == 1
     assert "passed  q3_output_shape" in out.stdout and "FAILED  q3_ramp" in out.stdout
     assert "Do not flip the kernel" in out.stdout and "q3_random" not in out.stdout
+
+
+def test_students_self_check_inside_their_notebook(tmp_path):
+    from cnnlab.execute import run_notebook
+
+    lab = tmp_path / "00_warmup"
+    shutil.copytree(
+        ROOT / "labs" / "00_warmup", lab, ignore=shutil.ignore_patterns("solution.ipynb")
+    )
+    shutil.copy(SAMPLES / "partial.ipynb", lab / "00_warmup.ipynb")
+    result = run_notebook(lab / "00_warmup.ipynb", mode="full", cell_timeout=60)
+    shown = [
+        o["data"]["text/plain"]
+        for c in result.notebook.cells
+        if c.cell_type == "code" and "cnnlab.check" in c.source
+        for o in c.outputs
+        if o.get("output_type") == "execute_result"
+    ]
+    assert len(shown) == 4
+    assert shown[0].startswith("q1: 1/1 public checks passed")
+    assert "FAILED  q2_astronaut" in shown[1] and "0.2125" in shown[1]
+    assert "passed  q3_output_shape" in shown[2] and "FAILED  q3_ramp" in shown[2]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 
 import keras
 import numpy as np
@@ -125,6 +126,27 @@ def test_missing_imagenet_weights_error_says_what_to_do(monkeypatch, tmp_path):
     for needle in (asset.filename, asset.url, str(tmp_path / "models"),
                    "cnnlab data fetch mobilenetv2-weights", "--from DIR"):  # fmt: skip
         assert needle in message
+
+
+def test_imagenet_weights_are_loaded_from_the_verified_cache_file(monkeypatch, tmp_path):
+    """The wiring without a 9 MB download: the asset manager reports a file, Keras loads it."""
+    from cnnlab.assets import AssetStatus
+
+    source = keras.applications.MobileNetV2(
+        include_top=False, weights=None, input_shape=(32, 32, 3)
+    )
+    rng = np.random.default_rng(0)
+    source.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in source.get_weights()])
+    path = tmp_path / "mobilenet.weights.h5"
+    with warnings.catch_warnings():  # Keras' own saver trips a numpy 2 DeprecationWarning
+        warnings.simplefilter("ignore", DeprecationWarning)
+        source.save_weights(path)
+    present = AssetStatus(ASSETS["mobilenetv2-weights"], path, "present", "test")
+    monkeypatch.setattr("cnnlab.transfer.backbones.asset_status", lambda name: present)
+    for weights in ("imagenet", path):
+        loaded = load_backbone("mobilenetv2", weights=weights, input_shape=(32, 32, 3))
+        for ours, theirs in zip(loaded.model.weights, source.weights, strict=True):
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 def test_bad_arguments():

@@ -42,8 +42,6 @@ def _batches(data, batch_size: int):
     """(images, labels) batches of arrays, a dataset, or a folder; plus paths and class names."""
     import tensorflow as tf
 
-    if isinstance(data, (str, os.PathLike)):
-        raise TypeError("folder paths are handled by the caller")
     if isinstance(data, tf.data.Dataset):
         iterator = data.as_numpy_iterator()
         first = next(iterator, None)
@@ -116,6 +114,8 @@ def most_confident_mistakes(
     seen = wrong_total = 0
     for images, labels in batches:
         probabilities = np.asarray(model.predict_on_batch(images))
+        if probabilities.shape[1] == 1:  # one sigmoid output: P(class 1); make both columns
+            probabilities = np.concatenate([1 - probabilities, probabilities], axis=1)
         labels = np.asarray(labels)
         labels = labels.argmax(axis=1) if labels.ndim == 2 else labels.reshape(-1)
         predicted = probabilities.argmax(axis=1)

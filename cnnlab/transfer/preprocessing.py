@@ -9,7 +9,7 @@ already scaled to [0, 1], which then look almost black to the network. ``preproc
 always returns a new array and refuses such images.
 
 Example:
-    >>> preprocess_array(np.full((1, 2, 2, 3), 255.0), "tf").max()
+    >>> float(preprocess_array(np.full((1, 2, 2, 3), 255.0), "tf").max())
     1.0
 """
 

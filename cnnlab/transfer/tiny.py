@@ -131,8 +131,8 @@ def digits_on_photos(digits=SOURCE_DIGITS, *, split: str = "train", copies: int 
 
     Example:
         >>> x, y = digits_on_photos((5, 6, 7, 8, 9), split="test")
-        >>> x.shape, sorted(set(y))
-        ((225, 32, 32, 3), [0, 1, 2, 3, 4])
+        >>> x.shape, sorted(set(y.tolist()))
+        ((224, 32, 32, 3), [0, 1, 2, 3, 4])
     """
     from cnnlab.data import list_sample_images, load_digits, sample_image
 

@@ -118,7 +118,11 @@ def conv_hint(image, kernel, stride, padding):
             )
             no_stride = (height - rows + 2 * padding + 1, width - cols + 2 * padding + 1)
             if got.shape[:2] == no_pad and padding:
-                return f"Your output is {want[0] - no_pad[0]} pixels too small: pad with `padding` zeros."
+                return (
+                    f"Your output is {want[0] - no_pad[0]} row(s) and {want[1] - no_pad[1]} "
+                    f"column(s) too small for padding={padding}: did you add `padding` zeros on "
+                    "every side before sliding the kernel?"
+                )
             if got.shape[:2] == one_side and padding:
                 return "Your output is too small: did you pad both sides (top and bottom, left and right)?"
             if got.shape[:2] == no_stride and stride > 1:
@@ -330,33 +334,35 @@ def q4_ramp(namespace):
 
 
 # ---------------------------------------------------------------- q5 stride 2, valid padding
-def downsample_hint(expected, got):
-    """Tell "same" padding and a missing stride apart from other mistakes."""
-    want, have = np.shape(expected), np.shape(got)
-    if have == want or len(have) != 2:
-        return (
-            None
-            if have == want
-            else "Return a 2-D array (H_out, W_out): drop the batch and channel axes."
-        )
-    if have == (want[0] * 2 + 1, want[1] * 2 + 1) or have[0] > want[0] + 2:
-        return f"Your output {have} is too big: set strides=2 (expected {want})."
-    return (
-        f'Expected {want}, got {have}: with padding="valid" and stride 2, floor((W - 3) / 2) + 1.'
-    )
+def downsample_hint(height, width):
+    """A hint for ``blur_downsample`` on a ``height`` x ``width`` image."""
+
+    def hint(expected, got):
+        want, have = np.shape(expected), np.shape(got)
+        if have == want:
+            return None
+        if len(have) != 2:
+            return f"Return a 2-D array {want}: drop the batch and channel axes."
+        if have == (-(-height // 2), -(-width // 2)):
+            return f'Your output {have} is ceil(W / 2): that is padding="same"; use "valid".'
+        if have == (height - 2, width - 2):
+            return f"Your output {have} is only 2 pixels smaller than the image: set strides=2."
+        return f'Expected {want}, got {have}: padding="valid" and stride 2 give floor((W - 3) / 2) + 1.'
+
+    return hint
 
 
 @probe(
     "q5",
     points=1,
     message="Box blur, strides=2, padding='valid' on a 20x20 photo: a 9x9 result.",
-    hint=downsample_hint,
+    hint=downsample_hint(20, 20),
 )
 def q5_photo(namespace):
     return as_array(namespace["blur_downsample"](photo_grey(20) / 255.0))
 
 
-@probe("q5", points=1, hidden=True, message="An odd-sized 11x8 image.", hint=downsample_hint)
+@probe("q5", points=1, hidden=True, message="An odd-sized 11x8 image.", hint=downsample_hint(11, 8))
 def q5_odd(namespace):
     return as_array(namespace["blur_downsample"](random_array(51, (11, 8))))
 

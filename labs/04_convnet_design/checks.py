@@ -265,6 +265,47 @@ def block_output(namespace, filters, input_shape, seed, *, zero=(), kernel_size=
     return np.asarray(block(x)), x
 
 
+def block_hint(filters, input_shape, seed, *, zero=(), kernel_size=3):
+    """A hint recognising wiring mistakes, recomputed in numpy with the weights block_output sets."""
+
+    def hint(expected, got):
+        from cnnlab.conv import conv2d
+
+        x = np.random.default_rng(seed).normal(size=input_shape).astype("float32")
+        shapes = [(kernel_size, kernel_size, input_shape[-1], filters), (filters,)]
+        weights = {}
+        for offset, name in enumerate(("conv1", "conv2")):
+            generator = np.random.default_rng(seed + offset + 1)
+            weights[name] = [
+                np.zeros(shape) if name in zero else generator.normal(0, 0.3, size=shape)
+                for shape in shapes
+            ]
+
+        def conv(value, name):
+            return conv2d(value, weights[name][0], padding="same", bias=weights[name][1])
+
+        first = np.maximum(conv(x, "conv1"), 0)
+        mistakes = {
+            "conv2 reads the block's input instead of conv1's output: chain them, conv2(conv1(x))": (
+                np.maximum(conv(x, "conv2") + x, 0)
+            ),
+            "The shortcut adds conv1's output: add the block's input x instead": (
+                np.maximum(conv(first, "conv2") + first, 0)
+            ),
+            "The ReLU after the addition is missing": conv(first, "conv2") + x,
+            "There is no shortcut: add the block's input before the last ReLU": (
+                np.maximum(conv(first, "conv2"), 0)
+            ),
+        }
+        got = np.asarray(got)
+        for text, value in mistakes.items():
+            if value.shape == got.shape and np.allclose(got, value, rtol=1e-4, atol=1e-4):
+                return text + "."
+        return None
+
+    return hint
+
+
 @probe(
     "q4",
     points=1,
@@ -285,6 +326,7 @@ def q4_shape_params(namespace):
     rtol=1e-4,
     atol=1e-5,
     message="relu(conv2(conv1(x)) + x): conv2 must read conv1's output, the shortcut adds x.",
+    hint=block_hint(4, (2, 6, 5, 4), 100),
 )
 def q4_values(namespace):
     return block_output(namespace, 4, (2, 6, 5, 4), 100)[0]
@@ -297,6 +339,7 @@ def q4_values(namespace):
     rtol=1e-4,
     atol=1e-5,
     message="With conv1's weights zeroed the block must return relu(x): does conv2 read conv1's output?",
+    hint=block_hint(3, (1, 5, 7, 3), 200, zero=("conv1",)),
 )
 def q4_first_zeroed(namespace):
     return block_output(namespace, 3, (1, 5, 7, 3), 200, zero=("conv1",))[0]
@@ -309,6 +352,7 @@ def q4_first_zeroed(namespace):
     rtol=1e-4,
     atol=1e-5,
     message="With conv2's weights zeroed the block must return relu(x): the shortcut adds the block input.",
+    hint=block_hint(3, (1, 5, 7, 3), 300, zero=("conv2",)),
 )
 def q4_second_zeroed(namespace):
     return block_output(namespace, 3, (1, 5, 7, 3), 300, zero=("conv2",))[0]
@@ -321,6 +365,7 @@ def q4_second_zeroed(namespace):
     rtol=1e-4,
     atol=1e-5,
     message="A 5x5 block on a non-square input: use `kernel_size`.",
+    hint=block_hint(2, (2, 8, 6, 2), 400, kernel_size=5),
 )
 def q4_kernel5(namespace):
     return block_output(namespace, 2, (2, 8, 6, 2), 400, kernel_size=5)[0]

@@ -133,7 +133,10 @@ def test_kernel_is_isolated(graded):
     seen = json.loads(text.split("SNOOP", 1)[1].splitlines()[0])
     assert seen["home"] == seen["cwd"] and seen["cwd"].startswith("/tmp/cnnlab-")
     assert "PATH" in seen["env"] and not any(k.startswith(("PYTEST", "JPY_")) for k in seen["env"])
+    log = (graded["out"] / "grading.log").read_text()
+    assert "no network/mount isolation" not in log
     if os.geteuid() == 0:  # root: namespaces and a user id of its own are available
+        assert "isolation: no network, grader folders hidden, kernel runs as the own uid" in log
         assert seen["uid"] != 0
         assert not seen["network"] and not seen["lab_visible"] and not seen["submissions_visible"]
 

@@ -32,6 +32,7 @@ from cnnlab.grading.checks import kernel_code
 from cnnlab.grading.gradebook import judge, safe_name, write_results, zero_record
 from cnnlab.grading.lab import Lab, load_lab
 from cnnlab.grading.runner import Limits, run_probed, seed_code
+from cnnlab.grading.sandbox import describe_isolation
 from cnnlab.grading.submissions import (
     find_submissions,
     in_shard,
@@ -168,6 +169,11 @@ def grade(
         expected_path = out / "cache" / f"expected-{_sha256((lab.digest + settings).encode())}.json"
         expected = json.loads(expected_path.read_text()) if expected_path.is_file() else None
         runs = dict(pending)
+        if isolate and runs:
+            probe_dir = Path(tempfile.mkdtemp(prefix="i", dir=work_root))
+            os.chmod(probe_dir, 0o755)
+            uid = 200_000 + os.getpid() if os.geteuid() == 0 else 0
+            log_lines.append(describe_isolation(str(probe_dir), hide, keep, uid=uid))
         if expected is None:
             runs["__solution__"] = {
                 "staged": str(lab.solution),

@@ -76,7 +76,9 @@ def enter_namespaces(hide: list[str], keep: list[str]) -> None:
     # Our mounts must not leak back into the grader's namespace.
     _call(libc.mount, None, b"/", None, MS_REC | MS_PRIVATE, None)
     keep_fds = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in keep}
-    for path in sorted({p for p in hide if os.path.isdir(p)}, key=len):
+    for path in sorted(set(hide), key=len):
+        if not os.path.isdir(path):  # missing, or already covered by a shorter path
+            continue
         target = path.encode()
         _call(libc.mount, b"tmpfs", target, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=755")
         for kept, fd in keep_fds.items():
@@ -220,3 +222,41 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+_PROBE = """import json, os, socket, sys
+folder = sys.argv[1]
+seen = {"uid": os.getuid(), "hidden": not os.path.isdir(folder) or not os.listdir(folder)}
+try:
+    socket.create_connection(("192.0.2.1", 9), timeout=0.3).close()
+    seen["network"] = True
+except OSError as error:
+    seen["network"] = error.errno != 101  # ENETUNREACH: no route at all
+print(json.dumps(seen))"""
+
+
+def describe_isolation(directory: str, hide: list[str], keep: list[str], *, uid: int) -> str:
+    """One line saying what isolation a kernel started like the grader's gets on this machine."""
+    import json
+    import subprocess
+
+    command = [
+        sys.executable,
+        "-m",
+        "cnnlab.grading.sandbox",
+        "--dir",
+        directory,
+        "--uid",
+        str(uid),
+    ]
+    command += [f"--hide={p}" for p in hide] + [f"--keep={p}" for p in keep]
+    command += ["--", sys.executable, "-c", _PROBE, hide[0] if hide else "/nonexistent"]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True)
+        seen = json.loads(out.stdout)
+    except (subprocess.SubprocessError, ValueError, OSError) as error:
+        return f"isolation: could not be checked ({error})"
+    user = "own uid" if seen["uid"] not in (0, os.getuid()) else "grader's uid"
+    network = "network reachable" if seen["network"] else "no network"
+    files = "grader folders hidden" if seen["hidden"] else "grader folders VISIBLE"
+    return f"isolation: {network}, {files}, kernel runs as the {user} ({seen['uid']})"

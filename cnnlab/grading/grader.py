@@ -128,6 +128,9 @@ def grade(
     Raises:
         ValueError: a bad argument (names it, with the value received).
         LabError: the lab's own solution fails one of its checks.
+
+    Worker processes start with multiprocessing's ``forkserver``: a script that calls ``grade``
+    needs the usual ``if __name__ == "__main__":`` guard.
     """
     lab = lab if isinstance(lab, Lab) else load_lab(lab)
     jobs = (os.cpu_count() or 1) if jobs is None else jobs

@@ -519,3 +519,55 @@ def test_show_augmentations_returns_a_figure():
     assert len(show_augmentations(image, layers, n=4).axes) == 4
     with pytest.raises(TypeError, match="generator_or_layers"):
         show_augmentations(image, "flip")
+
+
+@pytest.mark.parametrize("fill_mode", ["nearest", "reflect", "wrap", "constant"])
+@pytest.mark.parametrize("order", [0, 1])
+def test_fused_sampler_matches_scipy_over_the_whole_image(fill_mode, order):
+    import tensorflow as tf
+
+    from cnnlab.augment.resample import affine_resample, xla_available
+
+    assert xla_available()
+    images = np.stack([square_crop(40), square_crop(40)[::-1]]).astype(np.float32)
+    turn = np.radians(31.7)  # generic numbers: no exact .5 ties for nearest-neighbour sampling
+    transforms = np.array(
+        [
+            [1.07 * np.cos(turn), -np.sin(turn), 17.31, np.sin(turn), 0.93 * np.cos(turn), -9.17],
+            [1.0, 0.2871, -6.283, 0.0, 1.1137, 3.1416],
+        ],
+        np.float32,
+    )
+    ours = affine_resample(
+        tf.constant(images),
+        tf.constant(np.pad(transforms, ((0, 0), (0, 2)))),
+        fill_mode=fill_mode,
+        cval=77.0,
+        order=order,
+    ).numpy()
+    scipy_mode = {"wrap": "grid-wrap", "constant": "grid-constant"}.get(fill_mode, fill_mode)
+    for image, transform, result in zip(images, transforms, ours, strict=True):
+        a0, a1, a2, b0, b1, b2 = transform  # output (x, y) samples (a0 x + a1 y + a2, b0 x + ...)
+        reference = scipy.ndimage.affine_transform(
+            image,
+            [[b1, b0, 0], [a1, a0, 0], [0, 0, 1]],
+            [b2, a2, 0],
+            order=order,
+            mode=scipy_mode,
+            cval=77.0,
+        )
+        assert np.isclose(result, reference, atol=0.01).mean() > 0.999
+
+
+def test_tensorflow_kernel_fallback_gives_the_same_pixels():
+    import tensorflow as tf
+
+    from cnnlab.augment.resample import affine_resample
+
+    images = tf.constant(square_crop(40)[None], tf.float32)
+    transforms = tf.constant([[0.9, -0.4, 12.3, 0.4, 0.9, -5.7, 0, 0]])
+    for fill_mode in ("nearest", "reflect", "constant"):  # 'wrap': TF's kernel clamps at the seam
+        settings = {"fill_mode": fill_mode, "cval": 5.0, "order": 1}
+        fused = affine_resample(images, transforms, **settings)
+        kernel = affine_resample(images, transforms, use_xla=False, **settings)
+        np.testing.assert_allclose(fused, kernel, atol=0.01)

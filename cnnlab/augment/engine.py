@@ -2,8 +2,9 @@
 
 Keras 2 resampled each image with scipy, one channel at a time, in a Python loop. Here every
 geometric step of one image (rotation, shift, shear, zoom and the flips) is composed into a single
-3x3 matrix, and the whole batch goes through one ``ImageProjectiveTransformV3`` op, so the image
-is interpolated once and TensorFlow spreads the work over the CPU cores.
+3x3 matrix, and the whole batch goes through one resampling op (`resample.affine_resample`, XLA
+compiled, or ``ImageProjectiveTransformV3``), so the image is interpolated once and the work is
+spread over the CPU cores.
 
 Matrix convention (the one Keras 2's ``apply_transform`` uses, checked against it in the tests):
 the matrix maps an output pixel ``(x, y) = (column, row)`` to the input pixel it samples, about the
@@ -21,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from cnnlab.augment.config import AugmentConfig, ShiftRange
+from cnnlab.augment.resample import affine_resample, xla_available
 
 # Columns of the (batch, 12) uniform draw, one per random quantity.
 _THETA, _TX, _TX_SIGN, _TY, _TY_SIGN, _SHEAR, _ZX, _ZY, _FLIP_H, _FLIP_V, _CHANNEL, _BRIGHT = range(
@@ -102,7 +104,12 @@ def affine_transforms(params: dict[str, tf.Tensor], height: int, width: int) -> 
 
 
 def transform_batch(
-    images: tf.Tensor, params: dict[str, tf.Tensor], config: AugmentConfig, *, geometric: bool
+    images: tf.Tensor,
+    params: dict[str, tf.Tensor],
+    config: AugmentConfig,
+    *,
+    geometric: bool,
+    use_xla: bool,
 ) -> tf.Tensor:
     """Apply the drawn transforms to float32 ``images`` (B, H, W, C) in Keras 2's order.
 
@@ -113,16 +120,13 @@ def transform_batch(
     """
     height, width = int(images.shape[1]), int(images.shape[2])
     if geometric:
-        images = tf.ensure_shape(
-            tf.raw_ops.ImageProjectiveTransformV3(
-                images=images,
-                transforms=affine_transforms(params, height, width),
-                output_shape=tf.constant([height, width], tf.int32),
-                fill_value=tf.constant(config.cval, tf.float32),
-                interpolation="BILINEAR" if config.interpolation_order == 1 else "NEAREST",
-                fill_mode=config.fill_mode.upper(),
-            ),
-            images.shape,
+        images = affine_resample(
+            images,
+            affine_transforms(params, height, width),
+            fill_mode=config.fill_mode,
+            cval=config.cval,
+            order=config.interpolation_order,
+            use_xla=use_xla,
         )
     intensity = params.get("channel_shift_intensity")
     if intensity is not None:
@@ -179,11 +183,13 @@ def standardize_batch(images: tf.Tensor, config: AugmentConfig) -> tf.Tensor:
     return tf.cast(images, config.dtype)
 
 
-def augment_batch(images: tf.Tensor, config: AugmentConfig, seed: tf.Tensor) -> tf.Tensor:
+def augment_batch(
+    images: tf.Tensor, config: AugmentConfig, seed: tf.Tensor, *, use_xla: bool
+) -> tf.Tensor:
     """Draw, transform and standardize one float32 batch (B, H, W, C); deterministic in ``seed``."""
     height, width = int(images.shape[1]), int(images.shape[2])
     params = draw_parameters(config, seed, tf.shape(images)[0], height, width)
-    images = transform_batch(images, params, config, geometric=config.geometric)
+    images = transform_batch(images, params, config, geometric=config.geometric, use_xla=use_xla)
     return standardize_batch(images, config)
 
 
@@ -217,7 +223,9 @@ def channel_statistics(
                 step = tf.random.experimental.stateless_fold_in(seed, round_index * 10**6 + start)
                 height, width = int(chunk.shape[1]), int(chunk.shape[2])
                 params = draw_parameters(config, step, tf.shape(chunk)[0], height, width)
-                chunk = transform_batch(chunk, params, config, geometric=config.geometric)
+                chunk = transform_batch(
+                    chunk, params, config, geometric=config.geometric, use_xla=xla_available()
+                )
             values = chunk.numpy().astype(np.float64)
             total += values.sum(axis=(0, 1, 2))
             squares += (values**2).sum(axis=(0, 1, 2))

@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from cnnlab.augment import engine
+from cnnlab.augment.resample import xla_available
 
 _INDICES = tf.TensorSpec([None], tf.int64)
 _SCALAR = tf.TensorSpec([], tf.int64)
@@ -159,6 +160,7 @@ class BatchFlow(keras.utils.PyDataset):
         if config != self._config:
             config.check_statistics()
             self._config = config
+            self._use_xla = xla_available()
             self._stream = self._stream_at = None
             self._batch_function = tf.function(
                 self._compute_batch, input_signature=[_SCALAR, _SCALAR, _INDICES]
@@ -186,7 +188,9 @@ class BatchFlow(keras.utils.PyDataset):
     def _compute_batch(self, epoch, position, indices):
         seed = tf.random.experimental.stateless_fold_in(self._seed_pair(2), epoch)
         seed = tf.random.experimental.stateless_fold_in(seed, position)
-        images = engine.augment_batch(self._load(indices), self._config, seed)
+        images = engine.augment_batch(
+            self._load(indices), self._config, seed, use_xla=self._use_xla
+        )
         return self._outputs(images, indices)
 
     def _open_stream(self, epoch: int, position: int) -> None:

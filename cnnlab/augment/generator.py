@@ -12,6 +12,7 @@ import tensorflow as tf
 from cnnlab.augment import config as options
 from cnnlab.augment import engine
 from cnnlab.augment.iterators import DirectoryIterator, NumpyArrayIterator
+from cnnlab.augment.resample import xla_available
 
 
 def _unsupported(**settings: object) -> None:
@@ -291,7 +292,10 @@ class ImageDataGenerator:
             raise ValueError(f"`x` must be one image (H, W, C). Got shape {image.shape}.")
         params, moves = engine.parameters_from_dict(transform_parameters)
         batch = tf.constant(image[None], tf.float32)
-        out = engine.transform_batch(batch, params, self._engine_config(), geometric=moves)
+        config = self._engine_config()
+        out = engine.transform_batch(
+            batch, params, config, geometric=moves, use_xla=xla_available()
+        )
         return _like(out.numpy()[0], image.dtype)
 
     def random_transform(self, x, seed: int | None = None) -> np.ndarray:

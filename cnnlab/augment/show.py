@@ -6,9 +6,9 @@ import math
 
 import keras
 import numpy as np
-from matplotlib.figure import Figure
 
 from cnnlab.augment.generator import ImageDataGenerator
+from cnnlab.figure import Figure
 
 
 def _variants(image: np.ndarray, source, n: int, seed: int | None) -> np.ndarray:

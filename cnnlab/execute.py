@@ -27,6 +27,7 @@ import nbformat
 MODES = ("smoke", "full")
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 
@@ -133,7 +134,8 @@ def run_notebook(
         output_dir: where to write the executed notebook (and ``.html`` with ``html=True``).
         html: also render the executed notebook to HTML in ``output_dir``.
         kernel_name: the Jupyter kernel; ``python3`` is the Python running this function.
-        env: extra environment variables for the kernel (``MPLBACKEND=Agg`` is always set).
+        env: extra environment variables for the kernel. Matplotlib uses Jupyter's inline
+            backend, as in JupyterLab, so returned Figures are saved as PNG outputs.
 
     Returns:
         A ``RunResult`` with the executed notebook, the seconds it took and the files written.
@@ -169,7 +171,14 @@ def run_notebook(
     def on_cell_start(cell, cell_index, **_):
         current["index"] = cell_index
 
-    kernel_env = {**os.environ, "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    kernel_env = {
+        **os.environ,
+        # The inline backend, as a student's JupyterLab has; an inherited MPLBACKEND=Agg (tests,
+        # headless shells) would leave figures as "<Figure size ...>" text in the outputs.
+        "MPLBACKEND": INLINE_BACKEND,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        **(env or {}),
+    }
     client = NotebookClient(
         notebook,
         timeout=cell_timeout,

@@ -312,7 +312,7 @@ def test_output_size_equals_keras_output_shape(size, kernel, stride, dilation, p
 
 
 def test_output_size_uses_the_corrected_formula():
-    assert output_size(5, 3, stride=2) == 2  # (5 - 3 + 2*0 + 1) / 2 would give 3.5
+    assert output_size(5, 3, stride=2) == 2  # the slides' (5 - 3 + 2*0 + 1) / 2 would give 1.5
     assert conv2d(np.ones((5, 5)), np.ones((3, 3)), stride=2).shape == (2, 2)
     assert output_size(227, 11, stride=4) == 55  # AlexNet conv1 needs 227, not 224
     assert output_size(224, 11, stride=4) == 54
@@ -324,7 +324,9 @@ def test_alexnet_parameter_figures():
     assert conv_param_count(11, 3, 96) == 11 * 11 * 3 * 96 + 96 == 34_944
     dense = dense_param_count((224, 224, 3), (55, 55, 96))
     assert dense == (224 * 224 * 3 + 1) * (55 * 55 * 96) == 43_713_621_600
-    assert round(dense / 1e9, 1) == 43.7
+    assert round(dense / 1e9, 1) == 43.7  # the slides' figure, for a 224 x 224 x 3 input
+    real = dense_param_count((227, 227, 3), (55, 55, 96))
+    assert real == (227 * 227 * 3 + 1) * (55 * 55 * 96) and round(real / 1e9, 1) == 44.9
     assert dense_param_count(150_528, 290_400, use_bias=False) == 150_528 * 290_400
 
 

@@ -138,3 +138,19 @@ def test_find_notebooks_takes_walkthroughs_and_lab_solutions_only(tmp_path):
         "notebooks/02_b.ipynb",
         "labs/01_demo/solution.ipynb",
     ]
+
+
+def test_returned_figures_are_saved_as_png_outputs(tmp_path):
+    path = write_notebook(
+        tmp_path / "figure.ipynb",
+        [
+            (
+                "from cnnlab.viz import imshow\nimport numpy as np\n"
+                "imshow(np.zeros((4, 4), np.uint8))",
+                [],
+            )
+        ],
+    )
+    result = run_notebook(path, cell_timeout=120)
+    outputs = result.notebook.cells[-1].outputs
+    assert any("image/png" in o.get("data", {}) for o in outputs), outputs

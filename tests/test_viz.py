@@ -81,6 +81,23 @@ def test_unit_float_and_signed_images_are_scaled_and_said_so():
     np.testing.assert_allclose(drawn, (edges - edges.min()) / (edges.max() - edges.min()))
 
 
+def test_a_relu_map_with_small_values_is_stretched_not_drawn_black():
+    grey = skdata.camera() / 255.0
+    edges = np.hypot(
+        correlate(grey, [[1, 0, -1]] * 3), correlate(grey, np.transpose([[1, 0, -1]] * 3))
+    )
+    assert 1 < edges.max() < 64  # a ReLU-like map: non-negative, a few units at most
+    drawn = np.asarray(imshow(edges).axes[0].images[0].get_array())
+    assert drawn.max() == pytest.approx(1) and "min-max" in imshow(edges).cnnlab_note
+
+
+def test_figures_show_themselves_in_jupyter_without_pyplot():
+    png = imshow(skdata.camera())._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(__import__("io").BytesIO(png)) as picture:
+        assert picture.size[0] > 100
+
+
 @pytest.mark.parametrize("shape", [(4,), (2, 3, 4, 3), (5, 5, 2)])
 def test_imshow_rejects_wrong_shapes_naming_the_argument(shape):
     with pytest.raises(ValueError, match="`image`"):
@@ -92,6 +109,9 @@ def test_show_images_draws_one_panel_per_image_and_checks_titles():
     fig = show_images(images, ["astronaut", "coffee", "cat"], ncols=2)
     drawn = [ax for ax in fig.axes if ax.images]
     assert [ax.get_title() for ax in drawn] == ["astronaut", "coffee", "cat"]
+    mixed = show_images([skdata.camera(), skdata.camera() * 2.0 - 100])
+    assert mixed.cnnlab_notes[0] == "" and "min-max" in mixed.cnnlab_notes[1]
+    assert [t.get_text() for t in mixed.texts] == ["1 of 2 images: " + mixed.cnnlab_notes[1]]
     with pytest.raises(ValueError, match="`titles`"):
         show_images(images, ["one"])
 
@@ -105,8 +125,11 @@ def test_show_kernels_draws_first_layer_filters_as_scaled_rgb_tiles():
     assert len(tiles) == 6
     expected = (kernel[..., 2] - kernel[..., 2].min()) / np.ptp(kernel[..., 2])
     np.testing.assert_allclose(tiles[2], expected, rtol=1e-6)
-    model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(4, 3)])
-    assert len([ax for ax in show_kernels(model).axes if ax.images]) == 4  # one input channel
+    model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(12, 3)])
+    grey = show_kernels(model, ncols=4)  # one input channel: one grey tile per filter, 4 a row
+    drawn = [ax for ax in grey.axes if ax.images]
+    assert len(drawn) == 12
+    assert len({round(ax.get_position().y0, 3) for ax in drawn}) == 3
     with pytest.raises(ValueError, match="`kernels_or_layer`"):
         show_kernels(np.zeros((3, 3, 3, 3, 3)))
 

@@ -7,7 +7,7 @@ Along one spatial axis, a window of ``F`` taps spaced ``D`` apart (the dilation)
 
 which is the textbook ``floor((W - F + 2P) / S) + 1`` for symmetric padding and no dilation.
 Beware of the variant ``(W - F + 2P + 1) / S`` found on some slides: for W=5, F=3, P=0, S=2 it
-gives 3.5, while a 3-wide window fits at positions 0 and 2 only, so the answer is 2.
+gives 1.5, while a 3-wide window fits at positions 0 and 2, so the answer is 2.
 
 Keras' ``padding="same"`` chooses the padding so that ``W_out = ceil(W / S)``: the total is
 ``max((W_out - 1) * S + F_eff - W, 0)``, split with the odd zero at the end (bottom/right), as

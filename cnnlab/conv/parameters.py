@@ -3,8 +3,9 @@
 A convolution shares one ``(F, F, C_in)`` kernel (plus a bias) across all positions of the image, so
 its count does not depend on the image size: ``(F * F * C_in + 1) * C_out``. A dense layer
 connecting the same input and output activations needs a weight per pair of values. AlexNet's first
-layer makes the point: 96 kernels of 11 x 11 x 3 have 34,944 parameters, while a dense layer from a
-224 x 224 x 3 image to the 55 x 55 x 96 output needs about 43.7e9.
+layer makes the point: 96 kernels of 11 x 11 x 3 have 34,944 parameters, while a dense layer from
+the 227 x 227 x 3 image to the 55 x 55 x 96 output needs about 44.9e9 (the slides' 43.7e9 counts a
+224 x 224 x 3 input, which an 11 x 11 stride-4 convolution cannot turn into 55 x 55).
 """
 
 from __future__ import annotations

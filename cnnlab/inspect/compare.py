@@ -108,8 +108,7 @@ def compare_models(names_or_models: Iterable[str | keras.Model], *, dtype: str =
         >>> [row["top1"] for row in comparison.rows]
         [None, 0.749]
     """
-    from matplotlib.figure import Figure
-
+    from cnnlab.figure import Figure
     from cnnlab.models import get_model
 
     if isinstance(names_or_models, (str, keras.Model)):

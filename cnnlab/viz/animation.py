@@ -17,11 +17,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.animation import FuncAnimation
 from matplotlib.colors import to_rgb
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from cnnlab.conv import avg_pool2d, conv2d, max_pool2d, output_size
-from cnnlab.viz.images import subplots
+from cnnlab.figure import Figure, subplots
 
 _INPUT, _PAD, _WINDOW = "#dbe9f6", "#ffffff", "#2b7bba"
 _OUTPUT_EMPTY, _OUTPUT_DONE, _OUTPUT_NOW = "#f2f2f2", "#9fd3a6", "#2e8b57"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
-from cnnlab.viz.images import _draw, display_array, subplots
+from cnnlab.figure import Figure, subplots
+from cnnlab.viz.images import _draw, display_array
 
 METRICS = ("cosine", "euclidean")
 

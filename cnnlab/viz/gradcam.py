@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
-from matplotlib.figure import Figure
 
+from cnnlab.figure import Figure, subplots
 from cnnlab.viz.capture import _Capture, find_layer
-from cnnlab.viz.images import _draw, subplots
+from cnnlab.viz.images import _draw
 
 
 @dataclass

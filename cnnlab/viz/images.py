@@ -11,26 +11,17 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from matplotlib.figure import Figure
 
+from cnnlab.figure import Figure, subplots
 from cnnlab.viz.capture import find_layer, layer_output
-
-
-def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
-    """``plt.subplots`` without pyplot: a Figure that no global figure list keeps alive.
-
-    Jupyter displays a returned Figure once (pyplot figures would show twice, once from the
-    inline backend and once as the cell's value), and a loop of plots never piles up open figures.
-    """
-    figure = Figure(figsize=kwargs.pop("figsize", None))
-    return figure, figure.subplots(nrows, ncols, **kwargs)
 
 
 def display_array(image) -> tuple[np.ndarray, str]:
     """The array to draw (uint8, or float in [0, 1]) and a one-line note saying what was rescaled.
 
-    Rules: uint8 and bool are drawn as they are; floats within [0, 1] too; floats within [0, 255]
-    are shown as 8-bit values; anything else (negative values, say a filtered image) is min-max scaled.
+    Rules: uint8 and bool are drawn as they are; floats within [0, 1] too; non-negative floats
+    whose maximum lies in (64, 255] are taken for a [0, 255] photo and shown as 8-bit values;
+    anything else (negative values, say a filtered image) is min-max scaled.
     A trailing channel axis of 1 is dropped (drawn in grey).
 
     Raises:
@@ -56,15 +47,17 @@ def display_array(image) -> tuple[np.ndarray, str]:
         return array.astype(np.uint8), ""
     if low >= 0 and high <= 1:
         return array, ""
-    if low >= 0 and high <= 255:
-        # Rounded to 8 bits: the screen shows 8 bits anyway, and a float copy of a uint8 photo
-        # then draws exactly like the photo.
+    if low >= 0 and 64 < high <= 255:
+        # A photo kept as floats in [0, 255] (what most Keras pipelines produce): rounded to 8
+        # bits, so a float copy of a uint8 photo draws exactly like the photo.
         return np.round(array).astype(np.uint8), "float values in [0, 255] shown as 8-bit"
+    # Anything else (a filtered image with negative values, a ReLU map up to 3.7, a dark
+    # float image) is stretched to the full grey range, and the note says so.
     span = high - low or 1.0
     return (array - low) / span, f"values in [{low:.3g}, {high:.3g}] min-max scaled for display"
 
 
-def _draw(ax, image, title=None, cmap=None) -> str:
+def _draw(ax, image, title=None, cmap=None, *, note_on_axes=True) -> str:
     array, note = display_array(image)
     if array.ndim == 2:
         # vmin/vmax fixed so that a flat or low-contrast grey image is not stretched by matplotlib.
@@ -76,7 +69,7 @@ def _draw(ax, image, title=None, cmap=None) -> str:
     ax.set_yticks([])
     if title:
         ax.set_title(str(title), fontsize=9)
-    if note:
+    if note and note_on_axes:
         ax.set_xlabel(note, fontsize=7)
     return note
 
@@ -141,9 +134,25 @@ def show_images(
             f"`titles` must have one entry per image ({len(images)}). Got {len(titles)}."
         )
     fig, axes = _grid(len(images), ncols)
+    notes = []
     for i, (ax, image) in enumerate(zip(axes, images, strict=False)):
-        _draw(ax, image, None if titles is None else titles[i], cmap)
+        notes.append(
+            _draw(ax, image, None if titles is None else titles[i], cmap, note_on_axes=False)
+        )
     fig.tight_layout()
+    rescaled = [n for n in notes if n]
+    if rescaled:  # one line for the whole grid: per-tile notes would overlap
+        unique = sorted(set(rescaled), key=rescaled.index)
+        text = unique[0] if len(unique) == 1 else "each image rescaled for display"
+        fig.text(
+            0.5,
+            0.002,
+            f"{len(rescaled)} of {len(notes)} images: {text}",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
+    fig.cnnlab_notes = notes
     return fig
 
 
@@ -194,8 +203,10 @@ def show_kernels(kernels_or_layer, *, max_filters: int = 64, ncols: int = 8) -> 
         low, high = tile.min(), tile.max()
         return (tile - low) / (high - low) if high > low else np.full_like(tile, 0.5)
 
-    if c_in == 3:
-        tiles = [scaled(kernel[:, :, :, i]) for i in range(count)]
+    if c_in in (1, 3):  # one tile per filter: RGB for a colour input, grey for a grey one
+        tiles = [
+            scaled(kernel[:, :, :, i] if c_in == 3 else kernel[:, :, 0, i]) for i in range(count)
+        ]
         titles = [str(i) for i in range(count)]
     else:
         channels = min(c_in, 8)

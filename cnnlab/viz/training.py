@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from cnnlab.viz.images import _draw, subplots
+from cnnlab.figure import Figure, subplots
+from cnnlab.viz.images import _draw
 
 
 def _history_dict(history) -> dict[str, list[float]]:

@@ -162,6 +162,8 @@ def alignment_hint(expected, got):
     """Name the broken link: unknown images, labels or coordinates."""
     if not isinstance(got, dict):
         return None
+    if got.get("size") != expected["size"]:
+        return f"Your gallery has {got.get('size')} images, expected {expected['size']}: shuffle all of `x_gallery`."
     if got.get("unknown_images"):
         return "Some `gallery_images` are not images of the gallery: take rows of `x_gallery` as they are."
     if got.get("labels_aligned") != expected["labels_aligned"]:

@@ -448,6 +448,17 @@ def test_bad_arguments_name_the_argument(settings, name):
         ImageDataGenerator(**settings)
 
 
+def test_settings_changed_after_construction_take_effect_and_are_checked():
+    image = dot_image(41, 20, 20)
+    generator = ImageDataGenerator()
+    flow = generator.flow(np.repeat(image[None], 50, 0), batch_size=50, seed=1)
+    generator.width_shift_range = 0.2  # Keras 2 read its attributes at batch time too
+    assert np.abs(centroids(flow[0])[:, 1] - 20).max() > 4
+    generator.zoom_range = "big"
+    with pytest.raises(ValueError, match="`zoom_range`"):
+        flow[0]
+
+
 def test_bad_flow_arguments(photo_folder):
     generator = ImageDataGenerator()
     with pytest.raises(ValueError, match="`batch_size`"):

@@ -83,73 +83,37 @@ class ImageDataGenerator:
             _unsupported(data_format=(data_format, "channels_last"))
         if interpolation_order not in (0, 1):
             _unsupported(interpolation_order=(interpolation_order, 1))
-        if preprocessing_function is not None and not callable(preprocessing_function):
-            raise TypeError(
-                f"`preprocessing_function` must be callable or None. Got {preprocessing_function!r}."
-            )
-        if rescale is not None and not options._is_number(rescale):
-            raise TypeError(f"`rescale` must be a number or None. Got {rescale!r}.")
         split = options.non_negative("validation_split", validation_split)
         if split >= 1:
             raise ValueError(f"`validation_split` must be in [0, 1). Got {validation_split!r}.")
-        self.dtype = str(tf.as_dtype(dtype or "float32").name)
-        if not tf.as_dtype(self.dtype).is_floating:
-            raise ValueError(f"`dtype` must be a float type. Got {dtype!r}.")
+        # Public attributes as Keras 2 keeps them; `_engine_config` validates and reads them, so
+        # changing one later (gen.zoom_range = 0.3) takes effect as it did in Keras 2.
         self.featurewise_center = bool(featurewise_center or featurewise_std_normalization)
         self.featurewise_std_normalization = bool(featurewise_std_normalization)
         self.samplewise_center = bool(samplewise_center or samplewise_std_normalization)
         self.samplewise_std_normalization = bool(samplewise_std_normalization)
         self.zca_whitening, self.zca_epsilon = False, zca_epsilon
-        self.rotation_range = options.non_negative("rotation_range", rotation_range)
-        self.width_shift_range = width_shift_range
-        self.height_shift_range = height_shift_range
-        self._shifts = (
-            options.parse_shift("width_shift_range", width_shift_range),
-            options.parse_shift("height_shift_range", height_shift_range),
-        )
-        self.brightness_range = options.parse_brightness(brightness_range)
-        self.shear_range = options.non_negative("shear_range", shear_range)
+        self.rotation_range = rotation_range
+        self.width_shift_range, self.height_shift_range = width_shift_range, height_shift_range
+        self.brightness_range = brightness_range
+        self.shear_range = shear_range
         self.zoom_range = list(options.parse_zoom(zoom_range))
-        self.channel_shift_range = options.non_negative("channel_shift_range", channel_shift_range)
-        self.fill_mode = options.parse_fill_mode(fill_mode)
-        if not options._is_number(cval):
-            raise TypeError(f"`cval` must be a number. Got {cval!r}.")
-        self.cval = float(cval)
+        self.channel_shift_range = channel_shift_range
+        self.fill_mode, self.cval = fill_mode, cval
         self.horizontal_flip, self.vertical_flip = bool(horizontal_flip), bool(vertical_flip)
         self.rescale = rescale
         self.preprocessing_function = preprocessing_function
         self.data_format = "channels_last"
         self.channel_axis, self.row_axis, self.col_axis = 3, 1, 2
         self.interpolation_order = int(interpolation_order)
+        self.dtype = options.parse_dtype(dtype)
         self._validation_split = split
         self.mean: np.ndarray | None = None
         self.std: np.ndarray | None = None
+        self._engine_config()  # every argument checked now, with its name in the error
 
     def _engine_config(self) -> options.AugmentConfig:
-        as_tuple = lambda a: None if a is None else tuple(np.ravel(a).astype(float))  # noqa: E731
-        return options.AugmentConfig(
-            rotation_range=self.rotation_range,
-            width_shift=self._shifts[0],
-            height_shift=self._shifts[1],
-            shear_range=self.shear_range,
-            zoom_range=(float(self.zoom_range[0]), float(self.zoom_range[1])),
-            horizontal_flip=self.horizontal_flip,
-            vertical_flip=self.vertical_flip,
-            channel_shift_range=self.channel_shift_range,
-            brightness_range=self.brightness_range,
-            fill_mode=self.fill_mode,
-            cval=self.cval,
-            interpolation_order=self.interpolation_order,
-            rescale=self.rescale,
-            preprocessing_function=self.preprocessing_function,
-            samplewise_center=self.samplewise_center,
-            samplewise_std_normalization=self.samplewise_std_normalization,
-            featurewise_center=self.featurewise_center,
-            featurewise_std_normalization=self.featurewise_std_normalization,
-            mean=as_tuple(self.mean),
-            std=as_tuple(self.std),
-            dtype=self.dtype,
-        )
+        return options.make_config(self)
 
     # --- batches ---------------------------------------------------------------------------------
     def flow(

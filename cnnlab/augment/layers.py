@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import keras
 
-from cnnlab.augment.config import ShiftRange
+from cnnlab.augment.config import AugmentConfig, ShiftRange
 from cnnlab.augment.generator import ImageDataGenerator
 
 _UNMAPPED_NOTES = {
@@ -69,62 +69,61 @@ def _shift_factor(spec: ShiftRange, name: str, size: int | None) -> tuple[float,
     return bound / size, note
 
 
-def _rows(generator: ImageDataGenerator, arguments: dict, image_size, seed=None) -> list[tuple]:
-    """(argument, layer or None, layer text, note) for every non-default argument."""
-    seeds = itertools.count(seed) if seed is not None else itertools.repeat(None)
-    geometry = {
-        "fill_mode": generator.fill_mode,
-        "fill_value": generator.cval,
-        "interpolation": "bilinear" if generator.interpolation_order == 1 else "nearest",
-    }
+def _geometry_rows(config: AugmentConfig, arguments: dict, image_size, seeds, geometry) -> list:
+    """Rows for rotation, shifts, shear and zoom: the layers that resample."""
     tail = ", ".join(f"{k}={v!r}" for k, v in geometry.items())
     rows: list[tuple] = []
-    if generator.rotation_range:
-        factor = generator.rotation_range / 360
+    if config.rotation_range:
+        factor = config.rotation_range / 360
         layer = keras.layers.RandomRotation(factor, seed=next(seeds), **geometry)
-        note = f"degrees -> fraction of a full turn: {generator.rotation_range:g} / 360"
+        note = f"degrees -> fraction of a full turn: {config.rotation_range:g} / 360"
         rows.append(("rotation_range", layer, f"RandomRotation(factor={factor:.4g}, {tail})", note))
     height, width = (None, None) if image_size is None else image_size
-    w_spec, h_spec = generator._shifts
-    if w_spec.kind != "none" or h_spec.kind != "none":
-        w, w_note = _shift_factor(w_spec, "width_shift_range", width) if w_spec.values else (0, "")
-        h, h_note = (
-            _shift_factor(h_spec, "height_shift_range", height) if h_spec.values else (0, "")
-        )
+    shifts = {"width_shift_range": (config.width_shift, width)}
+    shifts["height_shift_range"] = (config.height_shift, height)
+    factors = {
+        name: _shift_factor(spec, name, size) if spec.kind != "none" else (0.0, "")
+        for name, (spec, size) in shifts.items()
+    }
+    if any(spec.kind != "none" for spec, _ in shifts.values()):
+        (w, _), (h, _) = factors.values()
         layer = keras.layers.RandomTranslation(h, w, seed=next(seeds), **geometry)
         text = f"RandomTranslation(height_factor={h:.4g}, width_factor={w:.4g}, {tail})"
-        for name, note in (("width_shift_range", w_note), ("height_shift_range", h_note)):
+        for name, (_, note) in factors.items():
             if name in arguments:
                 rows.append((name, layer, text, note or "same fraction of the image size"))
-    if generator.shear_range:
-        k = math.sin(math.radians(generator.shear_range))
+    if config.shear_range:
+        k = math.sin(math.radians(config.shear_range))
         layer = keras.layers.RandomShear(x_factor=k, y_factor=0.0, seed=next(seeds), **geometry)
         note = (
-            f"Keras 2 shears by an angle in degrees about the centre ({generator.shear_range:g} "
+            f"Keras 2 shears by an angle in degrees about the centre ({config.shear_range:g} "
             f"deg); RandomShear takes the factor sin(angle) = {k:.4g} about the top-left corner, "
             "so it also shifts the image a little"
         )
-        rows.append(
-            ("shear_range", layer, f"RandomShear(x_factor={k:.4g}, y_factor=0, {tail})", note)
-        )
-    if generator.zoom_range != [1.0, 1.0]:
-        lower, upper = generator.zoom_range[0] - 1, generator.zoom_range[1] - 1
+        text = f"RandomShear(x_factor={k:.4g}, y_factor=0, {tail})"
+        rows.append(("shear_range", layer, text, note))
+    if config.zoom_range != (1.0, 1.0):
+        lower, upper = config.zoom_range[0] - 1, config.zoom_range[1] - 1
         layer = keras.layers.RandomZoom(
             (lower, upper), (lower, upper), seed=next(seeds), **geometry
         )
         text = f"RandomZoom(height_factor=({lower:.4g}, {upper:.4g}), width_factor=(same), {tail})"
         note = "zoom z -> z - 1; width_factor given so x and y zoom independently, as Keras 2"
         rows.append(("zoom_range", layer, text, note))
-    flips = [n for n in ("horizontal", "vertical") if getattr(generator, f"{n}_flip")]
+    return rows
+
+
+def _other_rows(config: AugmentConfig, arguments: dict, seeds, geometry) -> list:
+    """Rows for flips, channel shift, fill settings, rescale and what has no layer."""
+    rows: list[tuple] = []
+    flips = [n for n in ("horizontal", "vertical") if getattr(config, f"{n}_flip")]
     if flips:
         mode = "_and_".join(flips)
         layer = keras.layers.RandomFlip(mode, seed=next(seeds))
         for name in flips:
-            rows.append(
-                (f"{name}_flip", layer, f"RandomFlip({mode!r})", "each with probability 1/2")
-            )
-    if generator.channel_shift_range:
-        factor = generator.channel_shift_range / 255
+            rows.append((f"{name}_flip", layer, f"RandomFlip({mode!r})", "probability 1/2"))
+    if config.channel_shift_range:
+        factor = config.channel_shift_range / 255
         layer = keras.layers.RandomBrightness(factor, value_range=(0, 255), seed=next(seeds))
         note = (
             "adds one random offset to all channels as Keras 2 did, but clips to [0, 255] "
@@ -132,22 +131,32 @@ def _rows(generator: ImageDataGenerator, arguments: dict, image_size, seed=None)
         )
         text = f"RandomBrightness(factor={factor:.4g}, value_range=(0, 255))"
         rows.append(("channel_shift_range", layer, text, note))
+    tail = ", ".join(f"{k}={v!r}" for k, v in geometry.items())
     for name in ("fill_mode", "cval", "interpolation_order"):
         if name in arguments:
             note = "passed to every geometric layer (the layers default to fill_mode='reflect')"
             rows.append((name, None, tail, note))
-    if generator.rescale:
-        layer = keras.layers.Rescaling(generator.rescale)
+    if config.rescale:
+        layer = keras.layers.Rescaling(config.rescale)
         note = "last, as Keras 2 rescaled after augmenting (cval and channel shift stay in pixels)"
-        rows.append(("rescale", layer, f"Rescaling({generator.rescale!r})", note))
+        rows.append(("rescale", layer, f"Rescaling({config.rescale!r})", note))
     for name, note in _UNMAPPED_NOTES.items():
         if arguments.get(name):
             rows.append((name, None, "", note))
     return rows
 
 
-def _check(arguments: dict) -> ImageDataGenerator:
-    return ImageDataGenerator(**arguments)  # validates every argument, with the same errors
+def _rows(arguments: dict, image_size, seed=None) -> list[tuple]:
+    """(argument, layer or None, layer text, note) for every argument given."""
+    config = ImageDataGenerator(**arguments)._engine_config()  # checks every argument
+    seeds = itertools.count(seed) if seed is not None else itertools.repeat(None)
+    geometry = {
+        "fill_mode": config.fill_mode,
+        "fill_value": config.cval,
+        "interpolation": "bilinear" if config.interpolation_order == 1 else "nearest",
+    }
+    rows = _geometry_rows(config, arguments, image_size, seeds, geometry)
+    return rows + _other_rows(config, arguments, seeds, geometry)
 
 
 def explain_translation(
@@ -168,7 +177,7 @@ def explain_translation(
         >>> [row.layer == "" for row in table]
         [False, True]
     """
-    rows = _rows(_check(arguments), arguments, image_size)
+    rows = _rows(arguments, image_size)
     table = TranslationTable(
         TranslationRow(name, arguments.get(name), text, note) for name, _, text, note in rows
     )
@@ -206,7 +215,7 @@ def augmentation_layers(
         >>> [layer.__class__.__name__ for layer in layers.layers]
         ['RandomRotation', 'RandomZoom', 'RandomFlip']
     """
-    rows = _rows(_check(arguments), arguments, image_size, seed)
+    rows = _rows(arguments, image_size, seed)
     missing = [name for name, layer, text, _ in rows if layer is None and not text]
     if missing and not skip_unmapped:
         raise NotImplementedError(

@@ -404,12 +404,15 @@ def test_unreadable_files_are_skipped_with_one_warning(tmp_path, photo_folder):
     (folder / "empty.png").write_bytes(b"")
     (folder / "noise.jpg").write_bytes(np.random.default_rng(0).bytes(3000))
     (folder / "notes.txt").write_text("not an image")  # not an image extension: not listed
+    (folder / "._good0.jpg").write_bytes(b"\x00\x05")  # macOS metadata file: hidden, not listed
+    (tmp_path / ".ipynb_checkpoints").mkdir()  # hidden folder: not a class
     generator = ImageDataGenerator(rotation_range=10)
     with pytest.warns(UserWarning, match="3 unreadable image files") as record:
         flow = generator.flow_from_directory(tmp_path, target_size=(40, 40), batch_size=2)
     assert len(record) == 1
     assert all(name in str(record[0].message) for name in ("truncated", "empty", "noise"))
     assert flow.n == 3 and os.path.basename(flow.filenames[0]) == "good0.jpg"
+    assert flow.class_indices == {"cat": 0}
     assert sum(len(x) for x, _ in flow) == 3  # a whole epoch, no error on the way
     with pytest.raises(ValueError, match="strict=True"):
         generator.flow_from_directory(tmp_path, strict=True)

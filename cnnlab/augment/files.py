@@ -39,8 +39,9 @@ def list_images(
 ) -> tuple[list[str], list[int]]:
     """Relative paths ``class/file`` and class indices, in Keras 2's order and split.
 
-    Each class folder is walked recursively (folders and files sorted); with ``split=(a, b)`` only
-    the files from ``int(a * n)`` to ``int(b * n)`` of each class are kept, as Keras 2 did.
+    Each class folder is walked recursively (folders and files sorted, hidden ones skipped); with
+    ``split=(a, b)`` only the files from ``int(a * n)`` to ``int(b * n)`` of each class are kept,
+    as Keras 2 did.
     """
     filenames: list[str] = []
     labels: list[int] = []
@@ -49,8 +50,11 @@ def list_images(
         if not os.path.isdir(root):
             raise ValueError(f"`classes` must name folders inside {directory!r}. Got {name!r}.")
         found = []
-        for folder, _, files in sorted(os.walk(root, followlinks=follow_links)):
+        for folder, subfolders, files in sorted(os.walk(root, followlinks=follow_links)):
+            subfolders[:] = [s for s in subfolders if not s.startswith(".")]
             for file in sorted(files):
+                if file.startswith("."):  # macOS "._name.jpg" and other hidden files
+                    continue
                 if file.lower().endswith(tuple("." + e for e in IMAGE_EXTENSIONS)):
                     found.append(
                         os.path.join(name, os.path.relpath(os.path.join(folder, file), root))

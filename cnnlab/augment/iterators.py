@@ -88,8 +88,10 @@ class DirectoryIterator(BatchFlow):
         self.directory = directory
         self.data_format, self.dtype = "channels_last", generator.dtype
         self.__dict__.update(options)  # target_size, color_mode, class_mode, classes, ...
-        classes = options["classes"] or sorted(
-            name for name in os.listdir(directory) if os.path.isdir(os.path.join(directory, name))
+        classes = options["classes"] or sorted(  # hidden folders (.ipynb_checkpoints) are no class
+            name
+            for name in os.listdir(directory)
+            if os.path.isdir(os.path.join(directory, name)) and not name.startswith(".")
         )
         self.class_indices = {name: index for index, name in enumerate(classes)}
         self.num_classes = len(classes)

@@ -2,8 +2,11 @@
 
 `ImageDataGenerator` takes Keras 2's arguments with Keras 2's meaning and returns batches that
 ``model.fit``, ``model.predict`` and ``for`` loops accept. Each image's rotation, shift, shear,
-zoom and flips are composed into one affine matrix and a whole batch is resampled by one
-TensorFlow op inside ``tf.data`` (parallel map, prefetch), so an image is interpolated once.
+zoom and flips are composed into one affine matrix and a whole batch is resampled at once by an
+XLA-compiled sampler inside ``tf.data`` (parallel map, prefetch), so an image is interpolated
+once; files are decoded and resized by TensorFlow ops. Modules: `config` (argument checks),
+`engine` (draws, matrices, colour steps, standardization), `resample` (the sampler), `files`
+(folders), `flow` and `iterators` (the batch sequences), `layers`, `show`.
 `augmentation_layers` builds the equivalent Keras preprocessing layers (other units!),
 `explain_translation` prints the argument-by-argument mapping, and `show_augmentations` draws
 the slide's grid of variants.

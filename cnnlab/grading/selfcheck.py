@@ -124,6 +124,29 @@ def check(
     return report
 
 
+def _uses_keras(path: Path) -> bool:
+    """Whether the notebook uses Keras, so its seeds are set as the grader sets them."""
+    from cnnlab.grading.lab import _KERAS
+
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    return any(
+        _KERAS.search("".join(c.get("source", ""))) for c in cells if c.get("cell_type") == "code"
+    )
+
+
+def _self_check_limits(path: Path):
+    """The lab's memory limit (TensorFlow needs more address space than the default), generous times.
+
+    A self-check runs the student's notebook with its own, full-size parameters on their own
+    machine, so only the memory limit of the lab (``metadata.cnnlab.limits``) is kept.
+    """
+    from cnnlab.grading.runner import Limits
+
+    metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    memory = metadata.get("cnnlab", {}).get("limits", {}).get("memory_mb", Limits.memory_mb)
+    return Limits(isolate=False, cell_timeout=1800, timeout=7200, memory_mb=int(memory))
+
+
 def check_notebook(notebook: str | os.PathLike, question: str | None = None) -> CheckReport:
     """Run ``notebook`` top to bottom in a fresh kernel, then its lab's public checks (``cnnlab check``).
 
@@ -137,7 +160,8 @@ def check_notebook(notebook: str | os.PathLike, question: str | None = None) -> 
     import tempfile
 
     from cnnlab.grading.checks import compare, kernel_code, load_checks
-    from cnnlab.grading.runner import Limits, run_probed, seed_code
+    from cnnlab.grading.grader import SEED
+    from cnnlab.grading.runner import run_probed, seed_code
     from cnnlab.grading.wire import decode
 
     path = Path(notebook)
@@ -164,8 +188,8 @@ def check_notebook(notebook: str | os.PathLike, question: str | None = None) -> 
             path,
             probes={q: kernel_code(checks_path, q) for q in wanted},
             parameters={},
-            seed=seed_code(0, keras=False),
-            limits=Limits(isolate=False),
+            seed=seed_code(SEED, keras=_uses_keras(path)),
+            limits=_self_check_limits(path),
             work_root=work_root,
             lab_files=data,
         )

@@ -43,11 +43,8 @@ SNOOP = """import json, os, socket
 seen = {"uid": os.getuid(), "home": os.environ.get("HOME"), "cwd": os.getcwd(),
         "env": sorted(os.environ), "lab_visible": os.path.exists(LAB_CHECKS),
         "submissions_visible": os.path.exists(SUBMISSIONS)}
-try:
-    socket.create_connection(("192.0.2.1", 80), timeout=2)
-    seen["network"] = True
-except OSError:
-    seen["network"] = False
+# any interface besides loopback means a network is reachable; no packet is sent to find out
+seen["network"] = any(name != "lo" for _, name in socket.if_nameindex())
 print("SNOOP" + json.dumps(seen))"""
 
 

@@ -29,6 +29,7 @@ from cnnlab.transfer import (
     train_linear_head,
     unfreeze_top,
 )
+from cnnlab.transfer.features import weights_fingerprint
 from cnnlab.transfer.preprocessing import preprocess_array
 from cnnlab.transfer.tiny import digits_on_photos
 
@@ -125,6 +126,20 @@ def test_missing_imagenet_weights_error_says_what_to_do(monkeypatch, tmp_path):
     asset = ASSETS["mobilenetv2-weights"]
     for needle in (asset.filename, asset.url, str(tmp_path / "models"),
                    "cnnlab data fetch mobilenetv2-weights", "--from DIR"):  # fmt: skip
+        assert needle in message
+
+
+def test_missing_classifier_weights_name_their_own_asset(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "models").mkdir()
+    asset = ASSETS["mobilenetv2-top-weights"]
+    cut = b"\x89HDF\r\n\x1a\n" + bytes(100)  # an HDF5 signature, then nothing
+    (tmp_path / "models" / asset.filename).write_bytes(cut)
+    with pytest.raises(WeightsNotFound) as error:
+        load_backbone("mobilenetv2", include_top=True)
+    message = str(error.value)
+    for needle in ("with the classifier", f"{len(cut)} bytes, expected {asset.size}", asset.url,
+                   "cnnlab data fetch mobilenetv2-top-weights"):  # fmt: skip
         assert needle in message
 
 
@@ -251,6 +266,40 @@ def test_second_call_reads_the_cache(tiny, digits, tmp_path, monkeypatch):
     assert (
         extract_features(other, images, cache_dir=tmp_path, progress=False).cache_file
         != first.cache_file
+    )
+
+
+def test_weights_fingerprint_sees_any_changed_value():
+    first, second = load_backbone("tiny"), load_backbone("tiny")  # two builds, the same file
+    assert weights_fingerprint(first.model) == weights_fingerprint(second.model)
+    # One element of one non-trainable statistic, nudged by one float32 step.
+    variable = next(v for v in first.model.weights if "moving_variance" in v.path)
+    original = variable.numpy()
+    nudged = original.copy()
+    nudged.flat[-1] = np.nextafter(nudged.flat[-1], np.float32(np.inf))
+    variable.assign(nudged)
+    assert weights_fingerprint(first.model) != weights_fingerprint(second.model)
+    variable.assign(original)
+    assert weights_fingerprint(first.model) == weights_fingerprint(second.model)
+
+
+def test_cache_misses_after_one_pixel_or_one_weight_changes(tiny, digits, tmp_path):
+    images, _ = digits
+    images = images[:20].copy()
+    first = extract_features(tiny, images, cache_dir=tmp_path, progress=False)
+    images[7, 3, 4, 1] += 1.0  # one value of one image
+    second = extract_features(tiny, images, cache_dir=tmp_path, progress=False)
+    assert second.cache_file != first.cache_file
+    np.testing.assert_allclose(
+        second.features, _reference_features(tiny, images), rtol=1e-4, atol=1e-5
+    )
+    backbone = load_backbone("tiny")  # its own model: changing it leaves the fixture alone
+    kernel = backbone.model.trainable_weights[0]
+    kernel.assign(kernel.numpy() * 1.01)  # as a fine-tuning step would
+    third = extract_features(backbone, images, cache_dir=tmp_path, progress=False)
+    assert third.cache_file not in (first.cache_file, second.cache_file)
+    np.testing.assert_allclose(
+        third.features, _reference_features(backbone, images), rtol=1e-4, atol=1e-5
     )
 
 

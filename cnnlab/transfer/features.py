@@ -8,6 +8,8 @@ under a key made of the backbone name, a hash of its weights, its preprocessing,
 and the data (the file list with sizes and times for a folder, a hash of every image otherwise);
 a second call reads the file. For arrays and datasets the key is built from per-image hashes,
 sorted, so a reshuffled dataset still finds its features, which are then put in its new order.
+Hashes are 128-bit XXH3 (``xxhash``): about ten times faster than SHA-1 here, so finding the
+cache costs a few milliseconds (a cryptographic hash made hashing cost more than reading).
 
 Example:
     >>> backbone = load_backbone("tiny")
@@ -24,11 +26,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
+import xxhash
 
 from cnnlab.assets import data_home
 
 __all__ = ["Features", "extract_features", "weights_fingerprint"]
+
+_HASH = "xxh3-128"  # part of every cache key: another hash function must not find old files
 
 
 @dataclass
@@ -51,13 +57,36 @@ class Features:
 
 
 def weights_fingerprint(model) -> str:
-    """sha256 over the names, shapes and values of every weight of ``model`` (BN statistics too)."""
-    digest = hashlib.sha256()
-    for variable in model.weights:
-        value = np.ascontiguousarray(variable.numpy())
+    """128-bit XXH3 hash of the names, shapes, dtypes and values of every weight of ``model``.
+
+    BatchNormalization statistics and frozen weights count too: any change to any value gives
+    another fingerprint (this is how the feature cache notices a fine-tuned backbone).
+
+    Example:
+        >>> weights_fingerprint(load_backbone("tiny").model)  # doctest: +SKIP
+        'c1b0...'
+    """
+    digest = xxhash.xxh3_128()
+    for variable, value in zip(model.weights, _weight_values(model.weights), strict=True):
+        value = np.ascontiguousarray(value)
         digest.update(f"{variable.path}:{value.shape}:{value.dtype};".encode())
-        digest.update(value.data)
+        digest.update(value.view(np.uint8).reshape(-1))
     return digest.hexdigest()
+
+
+def _weight_values(variables) -> list:
+    """The values of ``variables`` as numpy arrays; one TensorFlow call reads them all.
+
+    Reading 260 variables one by one costs ~20 ms in eager TensorFlow; ``tf.identity_n`` reads
+    them in one op (~2 ms) and its CPU results convert to numpy without a copy.
+    """
+    if not variables:
+        return []
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return [tensor.numpy() for tensor in tf.identity_n([v.value for v in variables])]
+    return [keras.ops.convert_to_numpy(v.value) for v in variables]
 
 
 def extract_features(
@@ -103,12 +132,18 @@ def extract_features(
     ):
         raise ValueError(f"`batch_size` must be a positive int. Got {batch_size!r}.")
     folder = Path(cache_dir) if cache_dir is not None else data_home() / "features"
-    common = [
-        backbone.name,
-        weights_fingerprint(backbone.model),
-        backbone.mode,
-        str(backbone.input_shape),
-    ]
+    # The key's parts; without a cache nothing is hashed (no cost over a plain predict).
+    common = (
+        [
+            _HASH,
+            backbone.name,
+            weights_fingerprint(backbone.model),
+            backbone.mode,
+            str(backbone.input_shape),
+        ]
+        if cache
+        else []
+    )
     if isinstance(data, (str, os.PathLike)):
         return _from_folder(backbone, os.fspath(data), batch_size, cache, folder, common, progress)
     images, labels, class_names = _collect(data)
@@ -117,18 +152,20 @@ def extract_features(
             f"`data` must hold images of shape (N, {', '.join(map(str, backbone.input_shape))}) "
             f"for {backbone.name}. Got {images.shape}; resize them first (tf.image.resize)."
         )
+    if not cache:
+        rows = _run(backbone, _batches(images, batch_size), len(images), progress)
+        return Features(rows, labels, None, class_names, None)
     images = np.ascontiguousarray(images)  # hashed in place, without a copy per image
-    digests = np.array([hashlib.sha1(image, usedforsecurity=False).hexdigest() for image in images])
+    digests = np.array([xxhash.xxh3_128_hexdigest(image) for image in images])
     path = folder / f"{_key([*common, str(images.dtype), *sorted(digests)])}.npz"
-    if cache and path.is_file():
+    if path.is_file():
         stored = np.load(path, allow_pickle=False)
         row_of = {digest: i for i, digest in enumerate(stored["digests"])}
         rows = stored["features"][[row_of[d] for d in digests]]
         return Features(rows, labels, None, class_names, path)
     rows = _run(backbone, _batches(images, batch_size), len(images), progress)
-    if cache:
-        _save(path, features=rows, digests=digests)
-    return Features(rows, labels, None, class_names, path if cache else None)
+    _save(path, features=rows, digests=digests)
+    return Features(rows, labels, None, class_names, path)
 
 
 def _collect(data):

@@ -98,6 +98,43 @@ ASSETS: dict[str, Asset] = {
             "EfficientNet-B0 ImageNet weights without the classifier (17 MB)",
             16705208,
         ),
+        # The same networks with their 1,000-class classifier (load_backbone(..., include_top=True)).
+        Asset(
+            "resnet50-top-weights",
+            "resnet50_weights_tf_dim_ordering_tf_kernels.h5",
+            _KERAS_APPS + "resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5",
+            "models",
+            "2cb95161c43110f7111970584f804107",
+            "ResNet-50 ImageNet weights with the classifier (103 MB)",
+            102853048,
+        ),
+        Asset(
+            "vgg16-top-weights",
+            "vgg16_weights_tf_dim_ordering_tf_kernels.h5",
+            _KERAS_APPS + "vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5",
+            "models",
+            "64373286793e3c8b2b4e3219cbf3544b",
+            "VGG-16 ImageNet weights with the classifier (553 MB)",
+            553467096,
+        ),
+        Asset(
+            "mobilenetv2-top-weights",
+            "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+            _KERAS_APPS + "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+            "models",
+            None,  # no published hash: the size and an HDF5 open catch a truncated file
+            "MobileNetV2 ImageNet weights with the classifier (15 MB; lab 02 uses them)",
+            14536120,
+        ),
+        Asset(
+            "efficientnetb0-top-weights",
+            "efficientnetb0.h5",
+            "https://storage.googleapis.com/keras-applications/efficientnetb0.h5",
+            "models",
+            "902e53a9f72be733fc0bcb005b3ebbac",
+            "EfficientNet-B0 ImageNet weights with the classifier (22 MB)",
+            None,
+        ),
         Asset(
             "imagenet-class-index",
             "imagenet_class_index.json",
@@ -182,7 +219,12 @@ ASSETS: dict[str, Asset] = {
 # Names that stand for several assets; `fetch` and `cnnlab data fetch` accept them too.
 COLLECTIONS: dict[str, tuple[str, ...]] = {
     "fashion-mnist": tuple(n for n in ASSETS if n.startswith("fashion-mnist-")),
-    "imagenet": tuple(n for n, a in ASSETS.items() if a.cache_subdir == "models"),
+    "imagenet": tuple(
+        n for n, a in ASSETS.items() if a.cache_subdir == "models" and "-top-" not in n
+    ),
+    "imagenet-top": tuple(n for n in ASSETS if "-top-" in n),
+    # What the notebooks and labs can use (`make data`): "all" adds the other classifiers (680 MB).
+    "course": tuple(n for n in ASSETS if "-top-" not in n or n == "mobilenetv2-top-weights"),
     "datasets": tuple(n for n, a in ASSETS.items() if a.cache_subdir == "datasets"),
     "all": tuple(ASSETS),
 }
@@ -243,11 +285,26 @@ def file_checksum(path: Path, algorithm: str) -> str:
     return digest.hexdigest()
 
 
+# Files whose checksum matched in this process, by what `stat` says of them: such a file is not
+# read again (load_backbone checks its weights on every call: 0.2 s for ResNet-50's 95 MB) until
+# its inode, size, modification or change time differ. Only matches are remembered.
+_VERIFIED: set[tuple] = set()
+
+
+def _stat_key(path: Path, checksum: str) -> tuple:
+    info = path.stat()
+    return (
+        str(path.resolve()), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+        info.st_ctime_ns, checksum,
+    )  # fmt: skip
+
+
 def check_file(asset: Asset, path: Path) -> str | None:
     """Why ``path`` is not a good copy of ``asset`` (one line), or ``None`` when it is.
 
     Checks, in order: the file exists and is not empty, its size is the published size, its
-    checksum matches; without a checksum, a zip archive must open (its directory sits at the
+    checksum matches (a file that matched before in this process and whose ``stat`` is unchanged
+    is not read again); without a checksum, a zip archive must open (its directory sits at the
     end, so a cut-short copy fails) and an HDF5 file must open (HDF5 records its own length).
     """
     path = Path(path)
@@ -259,9 +316,13 @@ def check_file(asset: Asset, path: Path) -> str | None:
     if asset.size is not None and size != asset.size:
         return f"{size} bytes, expected {asset.size} (truncated, or another version)"
     if asset.checksum is not None:
+        seen = _stat_key(path, asset.checksum)
+        if seen in _VERIFIED:
+            return None
         actual = file_checksum(path, asset.algorithm)
         if actual != asset.checksum:
             return f"{asset.algorithm} {actual} does not match the published {asset.checksum}"
+        _VERIFIED.add(seen)
         return None
     if asset.filename.endswith(".zip"):
         try:

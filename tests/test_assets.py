@@ -8,6 +8,7 @@ or to a closed local port.
 import hashlib
 import http.server
 import io
+import os
 import re
 import socket
 import threading
@@ -129,6 +130,16 @@ def test_every_registered_asset_has_an_https_url_and_a_way_to_be_checked():
             assert re.fullmatch(r"[0-9a-f]{32}|[0-9a-f]{64}", asset.checksum), asset.name
     for members in COLLECTIONS.values():
         assert set(members) <= set(ASSETS)
+    from cnnlab.transfer.backbones import BACKBONES
+
+    for name, spec in BACKBONES.items():  # every backbone with and without its classifier
+        if name != "tiny":
+            assert spec.asset in COLLECTIONS["imagenet"], name
+            assert spec.top_asset in COLLECTIONS["imagenet-top"], name
+    # `make data` fetches "course": everything but the classifiers no notebook or lab loads.
+    assert set(COLLECTIONS["course"]) == set(COLLECTIONS["all"]) - {
+        "resnet50-top-weights", "vgg16-top-weights", "efficientnetb0-top-weights",
+    }  # fmt: skip
 
 
 def test_weights_go_to_keras_cache_and_datasets_to_cnnlab_data(caches):
@@ -172,6 +183,10 @@ asks = {
         weights="imagenet", include_top=False, input_shape=(224, 224, 3)
     ),
     "efficientnetb0-weights": lambda: apps.EfficientNetB0(weights="imagenet", include_top=False),
+    "resnet50-top-weights": lambda: apps.ResNet50(weights="imagenet"),
+    "vgg16-top-weights": lambda: apps.VGG16(weights="imagenet"),
+    "mobilenetv2-top-weights": lambda: apps.MobileNetV2(weights="imagenet"),
+    "efficientnetb0-top-weights": lambda: apps.EfficientNetB0(weights="imagenet"),
     "imagenet-class-index": lambda: apps.imagenet_utils.decode_predictions(np.ones((1, 1000))),
     "mnist": datasets.mnist.load_data,
     "fashion-mnist-train-labels": datasets.fashion_mnist.load_data,
@@ -183,6 +198,9 @@ sources.update(
         "resnet50-weights": inspect.getsource(inspect.getmodule(apps.ResNet50)),
         "vgg16-weights": inspect.getsource(inspect.getmodule(apps.VGG16)),
         "efficientnetb0-weights": inspect.getsource(inspect.getmodule(apps.EfficientNetB0)),
+        "resnet50-top-weights": inspect.getsource(inspect.getmodule(apps.ResNet50)),
+        "vgg16-top-weights": inspect.getsource(inspect.getmodule(apps.VGG16)),
+        "efficientnetb0-top-weights": inspect.getsource(inspect.getmodule(apps.EfficientNetB0)),
         "imagenet-class-index": inspect.getsource(apps.imagenet_utils.decode_predictions),
         "mnist": inspect.getsource(datasets.mnist.load_data),
         "cifar10": inspect.getsource(datasets.cifar10.load_data),
@@ -223,7 +241,7 @@ def test_the_registry_matches_what_keras_asks_for(tmp_path):
             assert Path(target).name == Path(asset.filename).name, name
         if source:
             assert asset.checksum in source, name
-    assert set(answers) >= set(COLLECTIONS["imagenet"])
+    assert set(answers) >= set(COLLECTIONS["imagenet"]) | set(COLLECTIONS["imagenet-top"])
 
 
 def test_unknown_names_are_rejected_with_the_valid_ones():
@@ -385,6 +403,26 @@ def test_files_without_checksum_are_checked_by_structure(tmp_path):
     h5 = Asset("h5", "w.h5", "https://example.invalid/w.h5", "models", None, "", None)
     assert check_file(h5, tmp_path / "w.h5") is None
     assert "not a complete HDF5 file" in check_file(h5, tmp_path / "cut.h5")
+
+
+def test_a_verified_file_is_not_read_again_until_it_changes(caches, monkeypatch):
+    asset = ASSETS["test-set"]
+    path = asset_path("test-set")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(PAYLOAD)
+    reads = []
+    original = assets.file_checksum
+    monkeypatch.setattr(assets, "file_checksum", lambda p, a: reads.append(p) or original(p, a))
+    assert check_file(asset, path) is None and len(reads) == 1
+    assert check_file(asset, path) is None and len(reads) == 1  # remembered
+    before = path.stat()
+    path.write_bytes(bytes(len(PAYLOAD)))  # damaged in place, same size
+    # Timestamps can be as coarse as a few milliseconds: make the rewrite visibly later.
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))
+    assert "does not match the published" in check_file(asset, path) and len(reads) == 2
+    path.write_bytes(PAYLOAD)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 2 * 10**9))
+    assert check_file(asset, path) is None and len(reads) == 3
 
 
 # --- the command line and doctor ---------------------------------------------------------------

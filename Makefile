@@ -14,7 +14,7 @@ LAB         ?=
 SUBMISSIONS ?=
 # make data fetches the ImageNet weights and datasets the labs use (DATA=mnist picks fewer);
 # without internet, FROM=DIR installs files carried in by hand (see data/README.md).
-DATA        ?= all
+DATA        ?= course
 FROM        ?=
 # Quieter TensorFlow start-up in every target.
 export TF_CPP_MIN_LOG_LEVEL ?= 2

@@ -23,13 +23,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from cnnlab.assets import Asset, asset_status, check_file, keras_home
+from cnnlab.assets import asset_status
 from cnnlab.transfer.preprocessing import preprocess_array
 from cnnlab.transfer.tiny import TINY_INPUT_SHAPE, load_tiny
 
 __all__ = ["BACKBONES", "Backbone", "WeightsNotFound", "list_backbones", "load_backbone"]
-
-_APPS = "https://storage.googleapis.com/tensorflow/keras-applications/"
 
 
 class WeightsNotFound(FileNotFoundError):
@@ -43,33 +41,27 @@ class BackboneSpec:
     constructor: str  # keras.applications class name, or "tiny"
     input_shape: tuple[int, int, int]  # the pretraining resolution
     mode: str  # preprocessing mode, see cnnlab.transfer.preprocessing
-    asset: str | None  # cnnlab.assets name of the no-top ImageNet weights
-    top_file: str | None  # Keras' file name of the full (with classifier) weights
-    top_url: str | None
+    asset: str | None  # cnnlab.assets name of the ImageNet weights without the classifier
+    top_asset: str | None  # ... and with it (include_top=True)
 
 
 BACKBONES: dict[str, BackboneSpec] = {
     "resnet50": BackboneSpec(
-        "ResNet50", (224, 224, 3), "caffe", "resnet50-weights",
-        "resnet50_weights_tf_dim_ordering_tf_kernels.h5",
-        _APPS + "resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5",
+        "ResNet50", (224, 224, 3), "caffe", "resnet50-weights", "resnet50-top-weights"
     ),
-    "vgg16": BackboneSpec(
-        "VGG16", (224, 224, 3), "caffe", "vgg16-weights",
-        "vgg16_weights_tf_dim_ordering_tf_kernels.h5",
-        _APPS + "vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5",
-    ),
+    "vgg16": BackboneSpec("VGG16", (224, 224, 3), "caffe", "vgg16-weights", "vgg16-top-weights"),
     "mobilenetv2": BackboneSpec(
-        "MobileNetV2", (224, 224, 3), "tf", "mobilenetv2-weights",
-        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
-        _APPS + "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+        "MobileNetV2", (224, 224, 3), "tf", "mobilenetv2-weights", "mobilenetv2-top-weights"
     ),
     "efficientnetb0": BackboneSpec(
-        "EfficientNetB0", (224, 224, 3), "none", "efficientnetb0-weights",
-        "efficientnetb0.h5", "https://storage.googleapis.com/keras-applications/efficientnetb0.h5",
+        "EfficientNetB0",
+        (224, 224, 3),
+        "none",
+        "efficientnetb0-weights",
+        "efficientnetb0-top-weights",
     ),
-    "tiny": BackboneSpec("tiny", TINY_INPUT_SHAPE, "unit", None, None, None),
-}  # fmt: skip
+    "tiny": BackboneSpec("tiny", TINY_INPUT_SHAPE, "unit", None, None),
+}
 
 
 @dataclass(frozen=True)
@@ -180,29 +172,15 @@ def _weights_file(name: str, spec: BackboneSpec, weights, include_top: bool) -> 
                 f"`weights` must be 'imagenet', None or an existing weights file. Got {str(weights)!r}."
             )
         return str(path)
-    if not include_top:
-        status = asset_status(spec.asset)
-        if status.state == "present":
-            return str(status.path)
-        asset, problem = status.asset, status.detail
-        how = (
-            f"run `cnnlab data fetch {asset.name}` on a machine with internet, or download "
-            f"{asset.url} elsewhere and install it with `cnnlab data fetch {asset.name} --from DIR`"
-        )
-    else:
-        asset = Asset(
-            f"{name}-top-weights", spec.top_file, spec.top_url, "models", None,
-            f"{spec.constructor} ImageNet weights with the classifier",
-        )  # fmt: skip
-        target = keras_home() / "models" / spec.top_file
-        problem = check_file(asset, target) if target.is_file() else f"not in {target.parent}"
-        if problem is None:
-            return str(target)
-        how = f"download {asset.url} on a machine with internet and copy it there"
-    target = keras_home() / "models" / asset.filename
+    status = asset_status(spec.top_asset if include_top else spec.asset)
+    if status.state == "present":
+        return str(status.path)
+    asset = status.asset
     raise WeightsNotFound(
-        f"The ImageNet weights of {name} are not usable: {target} is {problem}. cnnlab never "
-        f"downloads while building a model; {how} (the file belongs in {target.parent}/). "
-        f"Meanwhile, load_backbone({name!r}, weights=None) builds the same network with random "
-        f"weights."
+        f"The ImageNet weights of {name} ({'with' if include_top else 'without'} the classifier) "
+        f"are not usable: {status.path} is {status.detail}. cnnlab never downloads while "
+        f"building a model; run `cnnlab data fetch {asset.name}` on a machine with internet, or "
+        f"download {asset.url} elsewhere and install it with `cnnlab data fetch {asset.name} "
+        f"--from DIR` (the file belongs in {status.path.parent}/). Meanwhile, "
+        f"load_backbone({name!r}, weights=None) builds the same network with random weights."
     )

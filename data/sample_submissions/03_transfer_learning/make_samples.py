@@ -1,7 +1,7 @@
 """Regenerate the sample submissions of lab 03_transfer_learning from its released notebook.
 
 Each sample is the released student notebook with some exercise cells answered, right or wrong in a
-way students typically are; ``tests/test_labs_transfer.py`` asserts the exact grade of each. Run from
+way students typically are; ``tests/test_labs.py`` asserts the exact grade of each. Run from
 the repository root after ``cnnlab release 03_transfer_learning``:
 
     .venv/bin/python data/sample_submissions/03_transfer_learning/make_samples.py

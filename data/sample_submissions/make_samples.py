@@ -14,6 +14,8 @@ from pathlib import Path
 
 import nbformat
 
+from notebook_answers import answered
+
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "labs" / "00_warmup"
 OUT = Path(__file__).resolve().parent / "00_warmup"
@@ -123,25 +125,11 @@ SAMPLES = {
 }  # fmt: skip
 
 
-def make(answers: dict[str, str], extra: dict[str, str]) -> nbformat.NotebookNode:
-    notebook = nbformat.read(LAB / "00_warmup.ipynb", as_version=4)
-    cells = []
-    for cell in notebook.cells:
-        tags = cell.metadata.get("tags", [])
-        question = next((t for t in tags if t in RIGHT), None)
-        if question in answers:
-            cell.source = answers[question]
-        cells.append(cell)
-        if question in extra:
-            cells.append(nbformat.v4.new_code_cell(extra[question]))
-    notebook.cells = cells
-    return notebook
-
-
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    released = LAB / "00_warmup.ipynb"
     for name, (answers, extra) in SAMPLES.items():
-        nbformat.write(make(answers, extra), OUT / f"{name}.ipynb")
+        nbformat.write(answered(released, answers, extra), OUT / f"{name}.ipynb")
     text = (OUT / "perfect.ipynb").read_text()
     (OUT / "corrupt_json.ipynb").write_text(text[: len(text) // 2])  # cut in the middle
     (OUT / "zero_bytes.ipynb").write_bytes(b"")

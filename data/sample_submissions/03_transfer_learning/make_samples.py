@@ -9,9 +9,8 @@ the repository root after ``cnnlab release 03_transfer_learning``:
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-
-import nbformat
 
 HERE = Path(__file__).resolve().parent
 RELEASED = (
@@ -108,21 +107,12 @@ SAMPLES = {
 }
 
 
-def make(answers: dict[str, str]) -> nbformat.NotebookNode:
-    """The released notebook with the tagged cells of ``answers`` replaced."""
-    notebook = nbformat.read(RELEASED, as_version=4)
-    for cell in notebook.cells:
-        question = next(
-            (t for t in cell.metadata.get("tags", []) if t in answers), None
-        )
-        if question:
-            cell.source = answers[question]
-    return notebook
-
-
 def main() -> None:
-    for name, answers in SAMPLES.items():
-        nbformat.write(make(answers), HERE / f"{name}.ipynb")
+    # ../notebook_answers.py writes the samples; it is shared by every lab's generator
+    sys.path.insert(0, str(HERE.parent))
+    from notebook_answers import write_samples
+
+    write_samples(RELEASED, SAMPLES, HERE)
 
 
 if __name__ == "__main__":

@@ -67,25 +67,26 @@ def weights_fingerprint(model) -> str:
         'c1b0...'
     """
     digest = xxhash.xxh3_128()
-    for variable, value in zip(model.weights, _weight_values(model.weights), strict=True):
+    variables = model.weights
+    for variable, value in zip(variables, _weight_values(variables), strict=True):
         value = np.ascontiguousarray(value)
-        digest.update(f"{variable.path}:{value.shape}:{value.dtype};".encode())
+        digest.update(f"{variable.path}:{value.shape}:{value.dtype.str};".encode())
         digest.update(value.view(np.uint8).reshape(-1))
     return digest.hexdigest()
 
 
-def _weight_values(variables) -> list:
+def _weight_values(variables) -> list[np.ndarray]:
     """The values of ``variables`` as numpy arrays; one TensorFlow call reads them all.
 
     Reading 260 variables one by one costs ~20 ms in eager TensorFlow; ``tf.identity_n`` reads
-    them in one op (~2 ms) and its CPU results convert to numpy without a copy.
+    them in one op (~3 ms), and ``np.asarray`` views its CPU results without copying them.
     """
     if not variables:
         return []
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        return [tensor.numpy() for tensor in tf.identity_n([v.value for v in variables])]
+        return [np.asarray(tensor) for tensor in tf.identity_n([v.value for v in variables])]
     return [keras.ops.convert_to_numpy(v.value) for v in variables]
 
 

@@ -28,8 +28,8 @@ def answered(
         if question in answers:
             cell.source = answers[question]
         cells.append(cell)
-        if question in extra:
-            cells.append(nbformat.v4.new_code_cell(extra[question]))
+        if question in extra:  # a fixed id, so that a re-run writes the same bytes
+            cells.append(nbformat.v4.new_code_cell(extra[question], id=f"{question}-extra"))
     notebook.cells = cells
     return notebook
 

@@ -125,14 +125,19 @@ def test_transfer_beats_scratch_and_fine_tuning_keeps_it():
         scratch = _scratch_accuracy(x_train, y_train, x_test, y_test, seed=repeat)
         assert transfer >= scratch + 0.10, (repeat, transfer, scratch)
 
+        # Fine-tuning the top block must not lose any test image the linear head got right on
+        # balance: over 14 seeds these settings gained 2.2 points on average and never lost
+        # (5 epochs instead of 30 lost up to 0.9 points: 10 steps barely move the block).
         model = attach_head(backbone, head)
+        keras.utils.set_random_seed(repeat)
         result = fine_tune(
-            model, (x_train, y_train), None, head_epochs=1, fine_tune_epochs=5,
+            model, (x_train, y_train), None, head_epochs=1, fine_tune_epochs=30,
             head_learning_rate=1e-4, fine_tune_learning_rate=1e-4, blocks=1,
         )  # fmt: skip
-        assert len(result.head_history.epoch) == 1 and len(result.fine_tune_history.epoch) == 5
-        tuned = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
-        assert tuned["accuracy"] >= transfer - 0.01, (repeat, tuned, transfer)
+        assert len(result.head_history.epoch) == 1 and len(result.fine_tune_history.epoch) == 30
+        before = np.sum(head.predict(test_features.features) == y_test)
+        after = np.sum(model.predict(x_test, verbose=0).argmax(axis=1) == y_test)
+        assert after >= before, (repeat, after, before, len(y_test))
         backbone = load_backbone("tiny")  # fine_tune changed this one's weights
 
 

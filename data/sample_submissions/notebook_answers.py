@@ -29,7 +29,9 @@ def answered(
             cell.source = answers[question]
         cells.append(cell)
         if question in extra:  # a fixed id, so that a re-run writes the same bytes
-            cells.append(nbformat.v4.new_code_cell(extra[question], id=f"{question}-extra"))
+            cells.append(
+                nbformat.v4.new_code_cell(extra[question], id=f"{question}-extra")
+            )
     notebook.cells = cells
     return notebook
 

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 
 from cnnlab import __version__
-from cnnlab.assets import ASSETS, asset_status, keras_home
+from cnnlab.assets import ASSETS, COLLECTIONS, asset_status, keras_home
 
 # import name -> distribution name, for every package the labs need.
 REQUIRED_PACKAGES = {
@@ -112,8 +112,13 @@ def _asset_checks(online: bool | None) -> list[Check]:
             )
         else:
             filename = asset.filename.rsplit("/", 1)[-1]
+            make = (
+                "`make data` fetches it with the rest"
+                if name in COLLECTIONS["course"]
+                else "not in `make data`; `make data DATA=all` fetches every asset"
+            )
             step = (
-                f"run `cnnlab data fetch {name}` (`make data` fetches them all); without "
+                f"run `cnnlab data fetch {name}` ({make}); without "
                 f"internet: `cnnlab data fetch {name} --from DIR` with {filename} in DIR"
             )
         if status.state == "corrupt":

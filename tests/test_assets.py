@@ -472,6 +472,8 @@ def test_doctor_points_at_cnnlab_data_fetch(caches):
     checks = {c.topic: c for c in _asset_checks(online=None)}
     assert "`cnnlab data fetch mnist`" in checks["mnist"].next_step
     assert "--from DIR" in checks["mnist"].next_step
+    assert "`make data` fetches it" in checks["mobilenetv2-top-weights"].next_step
+    assert "not in `make data`" in checks["vgg16-top-weights"].next_step  # 553 MB, unused
     offline = {c.topic: c for c in _asset_checks(online=False)}
     assert ASSETS["vgg16-weights"].url in offline["vgg16-weights"].next_step
     assert "cnnlab data fetch vgg16-weights --from DIR" in offline["vgg16-weights"].next_step

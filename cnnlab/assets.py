@@ -291,8 +291,7 @@ def file_checksum(path: Path, algorithm: str) -> str:
 _VERIFIED: set[tuple] = set()
 
 
-def _stat_key(path: Path, checksum: str) -> tuple:
-    info = path.stat()
+def _stat_key(path: Path, info: os.stat_result, checksum: str) -> tuple:
     return (
         str(path.resolve()), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
         info.st_ctime_ns, checksum,
@@ -310,13 +309,14 @@ def check_file(asset: Asset, path: Path) -> str | None:
     path = Path(path)
     if not path.is_file():
         return "not a file"
-    size = path.stat().st_size
+    info = path.stat()
+    size = info.st_size
     if size == 0:
         return "empty file (0 bytes)"
     if asset.size is not None and size != asset.size:
         return f"{size} bytes, expected {asset.size} (truncated, or another version)"
     if asset.checksum is not None:
-        seen = _stat_key(path, asset.checksum)
+        seen = _stat_key(path, info, asset.checksum)
         if seen in _VERIFIED:
             return None
         actual = file_checksum(path, asset.algorithm)

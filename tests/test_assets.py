@@ -198,14 +198,13 @@ sources.update(
         "resnet50-weights": inspect.getsource(inspect.getmodule(apps.ResNet50)),
         "vgg16-weights": inspect.getsource(inspect.getmodule(apps.VGG16)),
         "efficientnetb0-weights": inspect.getsource(inspect.getmodule(apps.EfficientNetB0)),
-        "resnet50-top-weights": inspect.getsource(inspect.getmodule(apps.ResNet50)),
-        "vgg16-top-weights": inspect.getsource(inspect.getmodule(apps.VGG16)),
-        "efficientnetb0-top-weights": inspect.getsource(inspect.getmodule(apps.EfficientNetB0)),
         "imagenet-class-index": inspect.getsource(apps.imagenet_utils.decode_predictions),
         "mnist": inspect.getsource(datasets.mnist.load_data),
         "cifar10": inspect.getsource(datasets.cifar10.load_data),
     }
 )
+for network in ("resnet50", "vgg16", "efficientnetb0"):  # one module holds both hashes
+    sources[f"{network}-top-weights"] = sources[f"{network}-weights"]
 answers = {}
 for name, ask in asks.items():
     requests.clear()

@@ -133,32 +133,20 @@ def extract_features(
     ):
         raise ValueError(f"`batch_size` must be a positive int. Got {batch_size!r}.")
     folder = Path(cache_dir) if cache_dir is not None else data_home() / "features"
-    # The key's parts; without a cache nothing is hashed (no cost over a plain predict).
-    common = (
-        [
-            _HASH,
-            backbone.name,
-            weights_fingerprint(backbone.model),
-            backbone.mode,
-            str(backbone.input_shape),
-        ]
-        if cache
-        else []
-    )
     if isinstance(data, (str, os.PathLike)):
-        return _from_folder(backbone, os.fspath(data), batch_size, cache, folder, common, progress)
+        return _from_folder(backbone, os.fspath(data), batch_size, cache, folder, progress)
     images, labels, class_names = _collect(data)
     if images.ndim != 4 or images.shape[1:] != tuple(backbone.input_shape):
         raise ValueError(
             f"`data` must hold images of shape (N, {', '.join(map(str, backbone.input_shape))}) "
             f"for {backbone.name}. Got {images.shape}; resize them first (tf.image.resize)."
         )
-    if not cache:
+    if not cache:  # nothing hashed: no cost over a plain predict
         rows = _run(backbone, _batches(images, batch_size), len(images), progress)
         return Features(rows, labels, None, class_names, None)
     images = np.ascontiguousarray(images)  # hashed in place, without a copy per image
     digests = np.array([xxhash.xxh3_128_hexdigest(image) for image in images])
-    path = folder / f"{_key([*common, str(images.dtype), *sorted(digests)])}.npz"
+    path = _cache_file(folder, backbone, [str(images.dtype), *sorted(digests)])
     if path.is_file():
         stored = np.load(path, allow_pickle=False)
         row_of = {digest: i for i, digest in enumerate(stored["digests"])}
@@ -227,21 +215,17 @@ def _run(backbone, batches, total: int, progress: bool) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
-def _from_folder(backbone, directory, batch_size, cache, folder, common, progress) -> Features:
+def _from_folder(backbone, directory, batch_size, cache: bool, folder, progress) -> Features:
     if not os.path.isdir(directory):
         raise ValueError(
             f"`data` must be an existing folder when given as a path. Got {directory!r}."
         )
-    listing = []
-    for root, dirs, files in os.walk(directory):
-        dirs.sort()
-        for name in sorted(files):
-            stat = os.stat(os.path.join(root, name))
-            listing.append(
-                f"{os.path.relpath(os.path.join(root, name), directory)}:{stat.st_size}:{stat.st_mtime_ns}"
-            )
-    path = folder / f"{_key([*common, os.path.abspath(directory), *listing])}.npz"
-    if cache and path.is_file():
+    path = (
+        _cache_file(folder, backbone, [os.path.abspath(directory), *_listing(directory)])
+        if cache
+        else None
+    )
+    if path is not None and path.is_file():
         stored = np.load(path, allow_pickle=False)
         return Features(
             stored["features"], stored["labels"], stored["paths"].tolist(),
@@ -260,15 +244,34 @@ def _from_folder(backbone, directory, batch_size, cache, folder, common, progres
     rows = _run(backbone, batches(), len(dataset.file_paths), progress)
     labels = np.concatenate(labels).astype(np.int64)
     paths, names = list(dataset.file_paths), list(dataset.class_names)
-    if cache:
+    if path is not None:
         _save(
             path, features=rows, labels=labels, paths=np.array(paths), class_names=np.array(names)
         )
-    return Features(rows, labels, paths, names, path if cache else None)
+    return Features(rows, labels, paths, names, path)
 
 
-def _key(parts: list[str]) -> str:
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+def _listing(directory: str) -> list[str]:
+    """Every file below ``directory`` with its size and modification time, in a fixed order."""
+    listing = []
+    for root, dirs, files in os.walk(directory):
+        dirs.sort()
+        for name in sorted(files):
+            stat = os.stat(os.path.join(root, name))
+            listing.append(
+                f"{os.path.relpath(os.path.join(root, name), directory)}:{stat.st_size}:{stat.st_mtime_ns}"
+            )
+    return listing
+
+
+def _cache_file(folder: Path, backbone, data_parts: list[str]) -> Path:
+    """The ``.npz`` of these data through this backbone: its name hashes every part of the key."""
+    parts = [
+        _HASH, backbone.name, weights_fingerprint(backbone.model), backbone.mode,
+        str(backbone.input_shape), *data_parts,
+    ]  # fmt: skip
+    key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    return folder / f"{key}.npz"
 
 
 def _save(path: Path, **arrays) -> None:

@@ -27,6 +27,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnlab.settings import data_home, keras_home
+
 _KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications/"
 _KERAS_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
@@ -228,25 +230,6 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "datasets": tuple(n for n, a in ASSETS.items() if a.cache_subdir == "datasets"),
     "all": tuple(ASSETS),
 }
-
-
-def keras_home() -> Path:
-    """Keras' cache folder: ``$KERAS_HOME`` if set, else ``~/.keras`` (Keras' own rule)."""
-    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
-
-
-def checkout_root() -> Path | None:
-    """The source checkout cnnlab runs from (the folder holding pyproject.toml), or ``None``."""
-    root = Path(__file__).resolve().parent.parent
-    return root if (root / "pyproject.toml").is_file() else None
-
-
-def data_home() -> Path:
-    """The dataset cache: ``$CNNLAB_DATA``, else ``<checkout>/data/cache``, else Keras' datasets."""
-    if os.environ.get("CNNLAB_DATA"):
-        return Path(os.environ["CNNLAB_DATA"]).expanduser()
-    root = checkout_root()
-    return root / "data" / "cache" if root is not None else keras_home() / "datasets"
 
 
 def get_asset(name: str) -> Asset:

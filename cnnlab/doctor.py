@@ -16,7 +16,8 @@ import sys
 from dataclasses import dataclass
 
 from cnnlab import __version__
-from cnnlab.assets import ASSETS, COLLECTIONS, asset_status, keras_home
+from cnnlab.assets import ASSETS, COLLECTIONS, asset_status
+from cnnlab.settings import keras_home
 
 # import name -> distribution name, for every package the labs need.
 REQUIRED_PACKAGES = {

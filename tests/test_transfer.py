@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cnnlab.assets import ASSETS, checkout_root
+from cnnlab.assets import ASSETS
+from cnnlab.settings import resource
 from cnnlab.transfer import (
     Preprocess,
     WeightsNotFound,
@@ -89,7 +90,7 @@ def test_backbone_preprocess_rejects_unit_range_and_preprocessed_images(tiny):
 
 def test_shipped_class_index_is_keras_file_byte_for_byte():
     """Keras' published md5 of its own file (cnnlab.assets) is the independent reference."""
-    path = checkout_root() / "data" / "imagenet_class_index.json"
+    path = resource("imagenet_class_index.json")
     asset = ASSETS["imagenet-class-index"]  # Keras' published size and md5
     assert path.stat().st_size == asset.size
     assert hashlib.md5(path.read_bytes()).hexdigest() == asset.checksum

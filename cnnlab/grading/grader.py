@@ -42,6 +42,7 @@ from cnnlab.grading.submissions import (
     validate_notebook,
 )
 from cnnlab.grading.wire import decode
+from cnnlab.settings import keras_home, resources_root
 
 SEED = 0
 DEFAULT_LIMITS = {"cell_timeout": 120, "timeout": 600, "memory_mb": 4096}
@@ -87,9 +88,9 @@ def _isolation_paths(lab: Lab, submissions: Path, out: Path, work_root: Path) ->
         Path(tempfile.gettempdir()),
         Path("/var/tmp"),
     ]
-    keep = [Path(sys.base_prefix), Path(sys.prefix), Path(__file__).resolve().parents[2]]
-    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
-    keep += [keras_home] if keras_home.is_dir() else []
+    # the folder cnnlab is imported from (site-packages, or the checkout of an editable install)
+    keep = [Path(sys.base_prefix), Path(sys.prefix), resources_root().parent.parent]
+    keep += [keras_home()] if keras_home().is_dir() else []
     hide = [str(p.resolve()) for p in hide if p.is_dir() and str(p.resolve()) != "/"]
     return hide, [str(p.resolve()) for p in keep]
 

@@ -30,6 +30,8 @@ import stat
 import sys
 from pathlib import Path
 
+from cnnlab.settings import keras_home
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
@@ -156,11 +158,11 @@ def scrubbed_environment(directory: str) -> dict[str, str]:
         TF_DETERMINISTIC_OPS="1",
         CNNLAB_GRADING="1",
     )
-    keras_home = os.path.join(os.path.expanduser("~"), ".keras")
-    if "KERAS_HOME" not in environment and os.path.isdir(keras_home):
-        environment["KERAS_HOME"] = keras_home  # the grader's cached weights, read-only
+    cache = keras_home()
+    if "KERAS_HOME" not in environment and cache.is_dir():
+        environment["KERAS_HOME"] = str(cache)  # the grader's cached weights, read-only
     environment.setdefault("LANG", "C.UTF-8")
-    environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return environment
 
 

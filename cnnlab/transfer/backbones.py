@@ -4,7 +4,7 @@
 weights from the file cnnlab's asset manager keeps in Keras' cache (``cnnlab data fetch
 resnet50-weights``); it never downloads. A missing or damaged file raises ``WeightsNotFound``
 with what to do. ``tiny`` is our own small CNN pretrained on real photographs (see
-``cnnlab.transfer.tiny`` and ``data/models/tiny.md``); it ships with the repository.
+``cnnlab.transfer.tiny`` and ``cnnlab/resources/models/tiny.md``); it ships inside the package.
 
 Example:
     >>> backbone = load_backbone("tiny")

@@ -30,7 +30,7 @@ import keras
 import numpy as np
 import xxhash
 
-from cnnlab.assets import data_home
+from cnnlab.settings import data_home
 
 __all__ = ["Features", "extract_features", "weights_fingerprint"]
 

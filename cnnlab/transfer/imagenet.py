@@ -1,8 +1,9 @@
-"""ImageNet class names offline: ``decode_predictions`` on the class index shipped in ``data/``.
+"""ImageNet class names offline: ``decode_predictions`` on the class index shipped with cnnlab.
 
 ``keras.applications.*.decode_predictions`` downloads ``imagenet_class_index.json`` on first use.
-The repository ships a byte-identical copy (``data/imagenet_class_index.json``; how it was made
-is in ``data/README.md``); a copy already in Keras' cache is used when the repository's is absent.
+cnnlab ships a byte-identical copy as package data (``cnnlab/resources/imagenet_class_index.json``;
+how it was made is in ``data/README.md``); a verified copy in Keras' cache is used when the
+package's is absent.
 
 Example:
     >>> scores = np.zeros((1, 1000)); scores[0, 281] = 1.0
@@ -17,7 +18,8 @@ import json
 
 import numpy as np
 
-from cnnlab.assets import asset_status, checkout_root
+from cnnlab.assets import asset_status
+from cnnlab.settings import resource
 
 __all__ = ["decode_predictions", "imagenet_class_index"]
 
@@ -29,10 +31,7 @@ def imagenet_class_index() -> dict[int, tuple[str, str]]:
     Raises:
         FileNotFoundError: neither the shipped file nor a verified copy in Keras' cache exists.
     """
-    candidates = []
-    root = checkout_root()
-    if root is not None:
-        candidates.append(root / "data" / "imagenet_class_index.json")
+    candidates = [resource("imagenet_class_index.json", must_exist=False)]
     status = asset_status("imagenet-class-index")
     if status.state == "present":
         candidates.append(status.path)
@@ -42,9 +41,9 @@ def imagenet_class_index() -> dict[int, tuple[str, str]]:
                 raw = json.load(handle)
             return {int(k): (v[0], v[1]) for k, v in raw.items()}
     raise FileNotFoundError(
-        "The ImageNet class index is missing: data/imagenet_class_index.json ships with the "
-        "cnnlab repository, and Keras' cache has no verified copy "
-        f"({status.path}: {status.detail}); run `cnnlab data fetch imagenet-class-index`."
+        f"The ImageNet class index is missing: {candidates[0]} should ship inside cnnlab "
+        "(reinstall it: `pip install --force-reinstall cnnlab`), and Keras' cache has no verified "
+        f"copy ({status.path}: {status.detail}); `cnnlab data fetch imagenet-class-index` fetches one."
     )
 
 

@@ -1,8 +1,9 @@
 """``make pretrain``: train the ``tiny`` backbone deterministically and save it with its model card.
 
-Run as ``python -m cnnlab.transfer.pretrain [OUTPUT.keras]`` (default ``data/models/tiny.keras``
-of the checkout). The file is written atomically; the card beside it (``tiny.md``) records the
-data, epochs, held-out accuracy, command and sha256. See ``cnnlab.transfer.tiny`` for the task.
+Run as ``python -m cnnlab.transfer.pretrain [OUTPUT.keras]`` (default: the package data
+``cnnlab/resources/models/tiny.keras`` that ``load_backbone("tiny")`` reads). The file is written
+atomically; the card beside it (``tiny.md``) records the data, epochs, held-out accuracy, command
+and sha256. See ``cnnlab.transfer.tiny`` for the task.
 
 Example:
     >>> info = pretrain("/tmp/tiny.keras")  # doctest: +SKIP

@@ -13,7 +13,7 @@ average pooling (``avg_pool``, 128 features) and the classifier ``predictions``.
 [0, 255] pixels divided by 255 (preprocessing mode ``"unit"``).
 
 ``make pretrain`` runs ``python -m cnnlab.transfer.pretrain``, which trains it deterministically
-and writes ``data/models/tiny.keras`` and its model card ``data/models/tiny.md``.
+and writes the package data ``cnnlab/resources/models/tiny.keras`` and its model card ``tiny.md``.
 
 Example:
     >>> model = build_tiny(num_classes=5)
@@ -28,7 +28,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from cnnlab.assets import checkout_root
+from cnnlab.settings import resource
 
 __all__ = [
     "TINY_INPUT_SHAPE",
@@ -47,9 +47,8 @@ SEED = 0
 
 
 def tiny_weights_path() -> Path:
-    """Where the shipped pretrained ``tiny`` lives: ``data/models/tiny.keras`` of the checkout."""
-    root = checkout_root()
-    return (root if root is not None else Path.cwd()) / "data" / "models" / "tiny.keras"
+    """Where the shipped pretrained ``tiny`` lives: ``cnnlab/resources/models/tiny.keras``."""
+    return resource("models", "tiny.keras", must_exist=False)
 
 
 def build_tiny(
@@ -93,12 +92,15 @@ def load_tiny(
     """``tiny`` with the shipped weights (``"pretrained"``/``"imagenet"``), a file's, or none."""
     if weights is None:
         return build_tiny(input_shape=input_shape, include_top=include_top, pooling=pooling)
-    path = tiny_weights_path() if weights in ("pretrained", "imagenet") else Path(weights)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The pretrained tiny backbone is missing: {path} is not a file. It ships with the "
-            "cnnlab repository; `make pretrain` rebuilds it (about a minute on a laptop)."
-        )
+    if weights in ("pretrained", "imagenet"):
+        path = resource("models", "tiny.keras")  # a clear error if the installation lacks it
+    else:
+        path = Path(weights)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"`weights` must be 'pretrained', None or a .keras file. Got {str(path)!r}, "
+                "which is not a file."
+            )
     trained = keras.saving.load_model(path, compile=False)
     if include_top:
         return trained

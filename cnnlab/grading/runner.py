@@ -25,7 +25,13 @@ from typing import Any
 
 import nbformat
 
-from cnnlab.execute import INJECTED_TAG, atomic_write, cell_error, inject_parameters
+from cnnlab.execute import (
+    INJECTED_TAG,
+    atomic_write,
+    cell_error,
+    drop_tensorflow_logs,
+    inject_parameters,
+)
 from cnnlab.grading.checks import PROBE_MIME
 from cnnlab.grading.wire import LARGEST_ANSWER
 
@@ -252,6 +258,7 @@ def run_probed(
         if question not in result["answers"]:
             result["not_run"][question] = result["reason"] or "not reached"
     if executed_path is not None:
+        drop_tensorflow_logs(notebook)
         atomic_write(executed_path, nbformat.writes(notebook))
     return result
 

@@ -41,8 +41,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Opens the course root (notebooks/ and labs/ in the file browser); as root (containers, WSL)
+# Jupyter refuses to start without --allow-root, so it is added only then.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. notebooks
+	$(BIN)/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 notebooks: $(STAMP)
 	$(BIN)/cnnlab notebooks --mode $(MODE) --html $(NOTEBOOK_HTML) --cell-timeout $(CELL_TIMEOUT) notebooks labs
@@ -61,7 +63,7 @@ doctor: $(STAMP)
 data: $(STAMP)
 	$(BIN)/cnnlab data fetch $(DATA) $(if $(FROM),--from "$(FROM)")
 
-# Retrain our small pretrained backbone (data/models/tiny.keras + tiny.md), deterministically, offline.
+# Retrain our small pretrained backbone (cnnlab/resources/models/tiny.keras + tiny.md, package data), deterministically, offline.
 pretrain: $(STAMP)
 	$(PY) -m cnnlab.transfer.pretrain
 

@@ -16,6 +16,7 @@ from scipy.signal import correlate2d
 from skimage import color, data
 
 from cnnlab.grading.grader import grade
+from cnnlab.grading.lab import load_lab
 from cnnlab.grading.verify import verify_lab
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,9 +83,9 @@ def test_every_sample_gets_its_exact_grade(graded):
 
 def test_reasons_name_the_cell_and_what_happened(graded):
     records = {r["student"]: r for r in graded["book"]["students"]}
-    assert records["infinite_loop"]["reason"] == "cell 11 ran past the cell timeout of 10 s"
+    assert records["infinite_loop"]["reason"] == "cell 12 ran past the cell timeout of 10 s"
     assert records["infinite_loop"]["questions"]["q4"]["status"] == "not run"
-    assert "killed" in records["kill_self"]["reason"] and records["kill_self"]["cell"] == 8
+    assert "killed" in records["kill_self"]["reason"] and records["kill_self"]["cell"] == 9
     assert "exited (code 3)" in records["exit_self"]["reason"]
     assert "MemoryError" in records["memory_hog"]["questions"]["q3"]["reason"]
     assert "SyntaxError" in records["syntax_error"]["questions"]["q2"]["reason"]
@@ -239,6 +240,8 @@ def test_lab_verify_catches_a_leaking_release(tmp_path):
     shutil.copytree(ROOT / "labs" / "00_warmup", lab)
     (lab / "00_warmup.ipynb").rename(lab / "99_leaky.ipynb")
     shutil.copy(lab / "solution.ipynb", lab / "99_leaky.ipynb")  # the solutions went out
+    # a lab outside the checkout keeps its public answers beside its master
+    shutil.copy(load_lab("00_warmup").public_expected, lab / "public_expected.json")
     problems = verify_lab(lab)
     assert any("solution line" in p for p in problems)
     assert any("older than solution.ipynb" in p for p in problems)

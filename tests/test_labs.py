@@ -17,12 +17,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cnnlab.grading.checks import compare
+from cnnlab.grading.checks import compare, public_source
 from cnnlab.grading.gradebook import NOT_ATTEMPTED
 from cnnlab.grading.grader import grade
-from cnnlab.grading.lab import PUBLIC_EXPECTED, load_lab
+from cnnlab.grading.lab import load_lab
 from cnnlab.grading.release import leaks, released_notebook
 from cnnlab.grading.wire import decode
+from cnnlab.notebook import is_tensorflow_log
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,7 +106,22 @@ def graded(request, tmp_path_factory):
     book = grade(lab, submissions, out=base / "out", jobs=2, progress=False)
     answers = json.loads(next((base / "out" / "cache").glob("expected-*.json")).read_text())
     records = {record["student"]: record for record in book["students"]}
-    return {"lab": lab, "records": records, "answers": answers}
+    return {"lab": lab, "records": records, "answers": answers, "out": base / "out"}
+
+
+def test_executed_submissions_carry_no_tensorflow_log_lines(graded):
+    executed = sorted((graded["out"] / "executed").glob("*.ipynb"))
+    assert len(executed) >= 3
+    for path in executed:
+        notebook = nbformat.read(path, as_version=4)
+        stderr = [
+            line
+            for cell in notebook.cells
+            for output in cell.get("outputs", [])
+            if output.get("name") == "stderr"
+            for line in output.get("text", "").splitlines()
+        ]
+        assert [line for line in stderr if is_tensorflow_log(line)] == [], path.name
 
 
 def test_master_scores_full_marks(graded):
@@ -130,8 +146,11 @@ def test_released_files_match_the_master_and_leak_nothing(graded):
     lab = graded["lab"]
     released = lab.released.read_text(encoding="utf-8")
     assert released == nbformat.writes(released_notebook(lab)) + "\n", "run `cnnlab release`"
-    shipped = (lab.folder / PUBLIC_EXPECTED).read_text(encoding="utf-8")
+    shipped = lab.public_expected.read_text(encoding="utf-8")
+    assert lab.public_expected.parent == ROOT / "cnnlab" / "resources" / "labs" / lab.name
     assert leaks(lab, released) == [] and leaks(lab, shipped) == []
+    public_checks = (lab.public_folder / "checks.py").read_text(encoding="utf-8")
+    assert public_checks == public_source(lab.checks_path), "run `cnnlab release`"
     assert "### BEGIN SOLUTION" not in released
     shipped_answers = json.loads(shipped)["checks"]
     public = [check for check in lab.checks if not check.hidden]

@@ -35,17 +35,34 @@ def _labs(names: list[str]) -> list:
 
 
 def _release(args: argparse.Namespace) -> int:
+    from cnnlab.grading.course import check_target, release_course
     from cnnlab.grading.grader import solution_answers
-    from cnnlab.grading.release import release_course, release_lab
+    from cnnlab.grading.release import release_lab
+    from cnnlab.settings import labs_root
 
+    if args.dist:  # refuse a bad target before releasing anything
+        check_target(args.dist, install=args.install, colab_url=args.colab_url, force=args.force)
     labs = _labs(args.labs)
+    if not labs:
+        raise ValueError(
+            f"labs must be found in a course folder: {labs_root() or Path.cwd() / 'labs'} holds "
+            "no lab (a folder with solution.ipynb and checks.py); run from your course folder."
+        )
     for lab in labs:
         for path in release_lab(lab, solution_answers(lab)):
             print(f"wrote {path}")
     if args.dist:
-        for folder in release_course(args.dist, labs=[lab.name for lab in labs]):
-            print(f"released {folder}")
-        print(f"student copy of the course in {args.dist} (no solutions, no hidden checks)")
+        written = release_course(
+            args.dist,
+            labs=[lab.name for lab in labs],
+            install=args.install,
+            colab_url=args.colab_url,
+            force=args.force,
+        )
+        print(
+            f"student course in {args.dist}: {len(written)} files "
+            "(notebooks, released labs, public checks, README.md, requirements.txt)"
+        )
     return 0
 
 
@@ -53,13 +70,19 @@ def _grade(args: argparse.Namespace) -> int:
     from cnnlab.grading.gradebook import format_table
     from cnnlab.grading.grader import grade
     from cnnlab.grading.lab import list_labs
+    from cnnlab.settings import samples_root
 
     if args.lab and not args.submissions:
         raise ValueError(f"`SUBMISSIONS` must be given with LAB {args.lab!r}. Got none.")
-    samples = Path(__file__).resolve().parents[2] / "data" / "sample_submissions"
+    samples = samples_root()
     if args.lab:
         runs = [(args.lab, Path(args.submissions), Path(args.out or f"build/grades/{args.lab}"))]
     else:  # no arguments: the bundled sample submissions of every lab
+        if samples is None:
+            raise ValueError(
+                "`LAB` and `SUBMISSIONS` must be given: the bundled sample submissions ship only "
+                "with a source checkout of cnnlab. Got neither."
+            )
         out = Path(args.out or "build/grades")
         runs = [
             (name, samples / name, out / name) for name in list_labs() if (samples / name).is_dir()
@@ -116,7 +139,23 @@ def add_commands(commands) -> None:
     release = commands.add_parser("release", help="write student notebooks from the masters")
     release.add_argument("labs", nargs="*", metavar="LAB", help="lab names (default: all)")
     release.add_argument(
-        "--dist", metavar="DIR", help="also write a student-only copy of the course"
+        "--dist", metavar="DIR", help="also write the student course (no masters, no hidden checks)"
+    )
+    release.add_argument(
+        "--install",
+        default="cnnlab",
+        metavar="SPEC",
+        help="where the notebooks install cnnlab from when it is missing: a pip requirement, "
+        "a wheel URL or git+https://... (default: cnnlab)",
+    )
+    release.add_argument(
+        "--colab-url",
+        metavar="URL",
+        help="add 'Open in Colab' links: URL + '/notebooks/NAME.ipynb', e.g. "
+        "https://colab.research.google.com/github/ORG/REPO/blob/main",
+    )
+    release.add_argument(
+        "--force", action="store_true", help="write into a non-empty --dist (deletes nothing)"
     )
     release.set_defaults(handler=_reporting(_release))
 
@@ -133,7 +172,7 @@ def add_commands(commands) -> None:
     grade.set_defaults(handler=_reporting(_grade))
 
     check = commands.add_parser("check", help="run a notebook and its lab's public checks")
-    check.add_argument("notebook", help="your notebook, in its lab folder")
+    check.add_argument("notebook", help="your lab notebook")
     check.add_argument("question", nargs="?", help="one question id (default: all)")
     check.set_defaults(handler=_reporting(_check))
 

@@ -28,6 +28,7 @@ import nbformat
 
 from cnnlab import __version__
 from cnnlab.grading.checks import Check, load_checks
+from cnnlab.settings import checkout_root, labs_root, resource
 
 SOLUTION = "solution.ipynb"
 CHECKS = "checks.py"
@@ -36,16 +37,10 @@ _PRIVATE = {SOLUTION, CHECKS, PUBLIC_EXPECTED, "__pycache__", ".ipynb_checkpoint
 _KERAS = re.compile(r"^\s*(import|from)\s+(keras|tensorflow)\b|\bcnnlab\.(models|transfer)\b", re.M)
 
 
-def labs_root() -> Path:
-    """``labs/`` of the working directory if there is one, else of the cnnlab source checkout."""
-    here = Path.cwd() / "labs"
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "labs"
-
-
 def list_labs() -> list[str]:
     """Names of the labs under ``labs_root()``: folders holding a ``solution.ipynb``."""
     root = labs_root()
-    return sorted(p.parent.name for p in root.glob(f"*/{SOLUTION}")) if root.is_dir() else []
+    return sorted(p.parent.name for p in root.glob(f"*/{SOLUTION}")) if root is not None else []
 
 
 @dataclass(frozen=True)
@@ -69,6 +64,23 @@ class Lab:
     @property
     def released(self) -> Path:
         return self.folder / f"{self.name}.ipynb"
+
+    @property
+    def public_folder(self) -> Path:
+        """Where ``cnnlab release`` puts the public checks and answers that ``cnnlab.check`` reads.
+
+        The course's own labs (``labs/`` of the cnnlab checkout) publish into the package data,
+        ``cnnlab/resources/labs/<lab>/``, so an installed cnnlab can check them anywhere; any
+        other lab publishes beside its master.
+        """
+        root = checkout_root()
+        if root is not None and self.folder.parent == (root / "labs").resolve():
+            return resource("labs", self.name, must_exist=False)
+        return self.folder
+
+    @property
+    def public_expected(self) -> Path:
+        return self.public_folder / PUBLIC_EXPECTED
 
     @cached_property
     def master(self) -> nbformat.NotebookNode:
@@ -134,11 +146,13 @@ def load_lab(lab: str | os.PathLike) -> Lab:
     Raises:
         ValueError: no such lab, or the folder lacks ``solution.ipynb`` or ``checks.py``.
     """
-    candidates = [Path(lab), labs_root() / str(lab)]
+    root = labs_root()
+    candidates = [Path(lab), *([root / str(lab)] if root is not None else [])]
     folder = next((c for c in candidates if c.is_dir()), None)
     if folder is None:
+        where = f"under {root}" if root is not None else "(no labs/ folder here or in a checkout)"
         raise ValueError(
-            f"`lab` must name a lab folder under {labs_root()} or be a path to one "
+            f"`lab` must name a lab folder {where} or be a path to one "
             f"(labs: {', '.join(list_labs()) or 'none'}). Got {str(lab)!r}."
         )
     for required in (SOLUTION, CHECKS):

@@ -4,8 +4,11 @@ In the master, an exercise cell keeps its solution between ``### BEGIN SOLUTION`
 ``### END SOLUTION`` (nbgrader's markers). Releasing replaces each such block by one line, indented
 like the block, that raises ``NotImplementedError`` naming the question (in markdown cells: "*Write
 your answer here.*"), clears outputs, and writes ``labs/<lab>/<lab>.ipynb`` plus
-``public_expected.json`` (the solution's answers to the *public* checks, for ``cnnlab.check``).
-``release_course(dist)`` writes a copy of the course without masters and hidden checks.
+the public checks and ``public_expected.json`` (the solution's answers to the *public* checks, for
+``cnnlab.check``) into the lab's public folder: the package data ``cnnlab/resources/labs/<lab>/``
+for the course's own labs, so an installed cnnlab checks them anywhere (``Lab.public_folder``).
+``release_course(dist)`` writes the student course: notebooks, released labs, a README and a
+requirements file, nothing else (``cnnlab.grading.course``).
 
 Example:
     >>> notebook = released_notebook(load_lab("00_warmup"))  # doctest: +SKIP
@@ -16,8 +19,6 @@ Example:
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,9 @@ import nbformat
 
 from cnnlab.execute import INJECTED_TAG, atomic_write
 from cnnlab.grading.checks import public_source
-from cnnlab.grading.lab import CHECKS, PUBLIC_EXPECTED, Lab, labs_root, list_labs, load_lab
+from cnnlab.grading.lab import CHECKS, Lab
 from cnnlab.grading.wire import encode
+from cnnlab.notebook import SETUP_TAG, setup_source
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 ANSWER_HERE = "*Write your answer here.*"
@@ -77,10 +79,26 @@ def solution_lines(lab: Lab) -> set[str]:
     return inside_lines - outside_lines
 
 
+def set_setup_cell(notebook: nbformat.NotebookNode, source: str) -> None:
+    """Give ``notebook`` its ``setup`` cell with ``source``: replaced in place, or inserted as the
+    first code cell (after the title) when the notebook has none."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and SETUP_TAG in cell.metadata.get("tags", []):
+            cell.source = source
+            return
+    position = 1 if notebook.cells and notebook.cells[0].cell_type == "markdown" else 0
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": [SETUP_TAG]})
+    cell.id = f"{SETUP_TAG}"
+    notebook.cells.insert(position, cell)
+
+
 def released_notebook(lab: Lab) -> nbformat.NotebookNode:
-    """The student notebook: solutions stubbed, outputs cleared, grader cells removed."""
+    """The student notebook: solutions stubbed, outputs cleared, grader cells removed, the setup
+    cell naming the lab, and the lab's id in ``metadata.cnnlab.lab``."""
     notebook = nbformat.from_dict(json.loads(json.dumps(lab.master)))
     notebook.cells = [c for c in notebook.cells if INJECTED_TAG not in c.metadata.get("tags", [])]
+    set_setup_cell(notebook, setup_source(lab=lab.name))
+    notebook.metadata.setdefault("cnnlab", {})["lab"] = lab.name
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])
         question = next((t for t in tags if t in lab.questions), "exercise")
@@ -98,13 +116,18 @@ def public_expected(lab: Lab, expected: dict[str, Any]) -> dict[str, Any]:
 
 
 def release_lab(lab: Lab, expected: dict[str, Any]) -> list[Path]:
-    """Write ``<lab>.ipynb`` and ``public_expected.json`` into the lab folder; returns their paths."""
+    """Write ``<lab>.ipynb`` beside the master, and the public checks and answers into the lab's
+    public folder (``Lab.public_folder``); returns the paths written."""
     atomic_write(lab.released, nbformat.writes(released_notebook(lab)) + "\n")
-    target = lab.folder / PUBLIC_EXPECTED
+    written = [lab.released, lab.public_expected]
     atomic_write(
-        target, json.dumps(public_expected(lab, expected), indent=1, sort_keys=True) + "\n"
+        lab.public_expected,
+        json.dumps(public_expected(lab, expected), indent=1, sort_keys=True) + "\n",
     )
-    return [lab.released, target]
+    if lab.public_folder != lab.folder:
+        written.append(lab.public_folder / CHECKS)
+        atomic_write(written[-1], public_source(lab.checks_path))
+    return written
 
 
 def _lines(text: str) -> set[str]:
@@ -122,10 +145,18 @@ def _lines(text: str) -> set[str]:
     return lines
 
 
-def leaks(lab: Lab, text: str) -> list[str]:
-    """Solution lines and hidden-check names or code found in ``text`` (a released file)."""
+def leaks(lab: Lab, text: str, *, checks: bool = False) -> list[str]:
+    """Solution lines and hidden-check names or code found in ``text`` (a released file).
+
+    ``checks=True`` for the public ``checks.py``: it is the public check code itself, which may
+    compute an answer the way the solution does (public by design), so only hidden checks count.
+    """
     lines = _lines(text)
-    found = [f"solution line {line!r}" for line in sorted(solution_lines(lab) & lines)]
+    found = (
+        []
+        if checks
+        else [f"solution line {line!r}" for line in sorted(solution_lines(lab) & lines)]
+    )
     for check in (c for c in lab.checks if c.hidden):
         if check.name in text:
             found.append(f"hidden check {check.name!r}")
@@ -134,51 +165,3 @@ def leaks(lab: Lab, text: str) -> list[str]:
     hidden_code = {line.strip() for line in source if len(line.strip()) > 5} - public
     found += [f"hidden check code {line!r}" for line in sorted(hidden_code & lines)]
     return found
-
-
-_COURSE_FILES = ("README.md", "requirements.txt", "pyproject.toml", "Makefile", "LICENSE")
-_NEVER = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc", "cache", "downloads")
-
-
-def release_course(dist: str | os.PathLike, *, labs: list[str] | None = None) -> list[Path]:
-    """Copy the course for students into ``dist``: package, notebooks, released labs, no secrets.
-
-    Each lab gets its released notebook, ``public_expected.json``, its data files and a ``checks.py``
-    without hidden checks; never the master or the sample submissions. ``labs`` limits the copy
-    to some labs (default: all). Returns the lab folders.
-
-    Raises:
-        ValueError: ``dist`` exists and is not empty, or a lab was never released.
-    """
-    dist = Path(dist)
-    if dist.exists() and any(dist.iterdir()):
-        raise ValueError(
-            f"`dist` must be a new or empty folder. Got {str(dist)!r}, which holds files."
-        )
-    source_root = labs_root().parent
-    dist.mkdir(parents=True, exist_ok=True)
-    for name in _COURSE_FILES:
-        if (source_root / name).is_file():
-            shutil.copy2(source_root / name, dist / name)
-    for folder in ("cnnlab", "notebooks"):
-        if (source_root / folder).is_dir():
-            shutil.copytree(source_root / folder, dist / folder, ignore=_NEVER)
-    if (source_root / "data").is_dir():
-        ignore = shutil.ignore_patterns("sample_submissions", "cache", "downloads", "__pycache__")
-        shutil.copytree(source_root / "data", dist / "data", ignore=ignore)
-    written = []
-    for name in list_labs() if labs is None else labs:
-        lab = load_lab(labs_root() / name)
-        if not lab.released.is_file() or not (lab.folder / PUBLIC_EXPECTED).is_file():
-            raise ValueError(f"lab {name!r} must be released first (`cnnlab release {name}`).")
-        target = dist / "labs" / name
-        target.mkdir(parents=True)
-        for path in [lab.released, lab.folder / PUBLIC_EXPECTED, *lab.data_files]:
-            shutil.copy2(path, target / path.name)
-        (target / CHECKS).write_text(public_source(lab.checks_path), encoding="utf-8")
-        for path in target.iterdir():
-            problems = leaks(lab, path.read_text(encoding="utf-8", errors="replace"))
-            if problems:
-                raise ValueError(f"released file {path} leaks {problems[0]}; fix the master.")
-        written.append(target)
-    return written

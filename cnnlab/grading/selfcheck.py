@@ -1,10 +1,16 @@
 """``cnnlab.check``: students run a question's public checks from inside their notebook.
 
 Runs in the student's own kernel, so it is a learning aid, not a grade: it uses only the public
-checks of the lab folder's ``checks.py`` and the solution's answers shipped in
-``public_expected.json`` (written by ``cnnlab release``; hidden checks and their answers are never
-in the students' copy). Answers travel through the same JSON encoding as in grading, so what passes
-here passes in the grader, given the same code. While the grader runs a notebook it does nothing.
+checks (``checks.py``) and the solution's answers to them (``public_expected.json``), both written
+by ``cnnlab release``; hidden checks and their answers are never in the students' copy. Answers
+travel through the same JSON encoding as in grading, so what passes here passes in the grader,
+given the same code. While the grader runs a notebook it does nothing.
+
+Which lab: the ``lab`` argument, else the id the notebook's setup cell recorded
+(``cnnlab.notebook.setup(lab=...)``), else ``metadata.cnnlab.lab`` of the running notebook where
+Jupyter names it (``JPY_SESSION_NAME``). Where its public files are: the notebook's folder (a
+course folder from ``cnnlab release --dist``) if it holds them, else the copy inside the installed
+cnnlab package, so the check works on Colab and JupyterHub wherever the notebook sits.
 
 Example:
     >>> cnnlab.check("q1")  # doctest: +SKIP
@@ -48,6 +54,60 @@ class CheckReport:
         return "\n".join(lines)
 
 
+def _public_files(folder: Path, lab: str | None) -> tuple[Path, Path] | None:
+    """``(checks.py, public_expected.json)`` in ``folder`` if both are there and fit ``lab``."""
+    from cnnlab.grading.lab import CHECKS, PUBLIC_EXPECTED
+
+    checks, expected = folder / CHECKS, folder / PUBLIC_EXPECTED
+    if not (checks.is_file() and expected.is_file()):
+        return None
+    if lab is not None:
+        try:
+            named = json.loads(expected.read_text(encoding="utf-8")).get("lab")
+        except ValueError:
+            return None
+        if named not in (None, lab):
+            return None
+    return checks, expected
+
+
+def find_public_lab(lab: str | None, folder: str | os.PathLike) -> tuple[Path, Path]:
+    """The public ``checks.py`` and ``public_expected.json`` of ``lab``: in ``folder``, else in the
+    package (``cnnlab/resources/labs/<lab>``).
+
+    Raises:
+        ValueError: neither place has them; the message says where it looked.
+    """
+    from cnnlab.settings import resource, resources_root
+
+    places = [Path(folder)]
+    if lab is not None:
+        places.append(resource("labs", lab, must_exist=False))
+    for place in places:
+        found = _public_files(place, lab)
+        if found is not None:
+            return found
+    if lab is None:
+        raise ValueError(
+            "`lab` must be given (e.g. cnnlab.check('q1', lab='00_warmup')): this notebook names "
+            f"no lab (no setup cell with lab=..., no metadata.cnnlab.lab) and {Path(folder).resolve()} "
+            "holds no checks.py with public_expected.json. Got None."
+        )
+    shipped = sorted(p.name for p in (resources_root() / "labs").glob("*") if p.is_dir())
+    raise ValueError(
+        f"`lab` must be a lab whose public checks are in the notebook's folder or in cnnlab "
+        f"(shipped: {', '.join(shipped) or 'none'}); put checks.py and public_expected.json "
+        f"from the course next to the notebook. Got {lab!r}."
+    )
+
+
+def _running_notebook() -> Path | None:
+    """The notebook this kernel runs, where Jupyter says (JupyterLab, Notebook 7, JupyterHub)."""
+    name = os.environ.get("JPY_SESSION_NAME")
+    path = Path(name) if name else None
+    return path if path is not None and path.suffix == ".ipynb" and path.is_file() else None
+
+
 def _user_namespace() -> dict[str, Any] | None:
     try:
         from IPython import get_ipython
@@ -61,36 +121,47 @@ def check(
     question: str | None = None,
     *,
     namespace: dict[str, Any] | None = None,
-    lab: str | os.PathLike = ".",
+    lab: str | os.PathLike | None = None,
 ) -> CheckReport:
     """Run the public checks of ``question`` (all questions when ``None``) on your notebook.
 
     Args:
         question: the question id, e.g. ``"q2"``.
         namespace: the variables to check; by default the notebook's (IPython's user namespace).
-        lab: the lab folder, holding ``checks.py`` and ``public_expected.json`` (default: here).
+        lab: the lab id (``"00_warmup"``) or a folder holding its ``checks.py`` and
+            ``public_expected.json``; by default the notebook's own lab (see the module docstring).
 
     Returns:
         A ``CheckReport``; the notebook shows what passed, what failed and what to look at.
 
     Raises:
-        ValueError: not in a lab folder, no notebook namespace, or an unknown question.
+        ValueError: no lab found, no notebook namespace, or an unknown question.
     """
     from cnnlab.grading.checks import compare, load_checks
     from cnnlab.grading.wire import decode, encode
+    from cnnlab.notebook import LAB_VARIABLE
+    from cnnlab.settings import notebook_metadata
 
     if os.environ.get("CNNLAB_GRADING") == "1":
         return CheckReport(note="(self-checks are skipped while the grader runs this notebook)")
-    folder = Path(lab)
-    expected_path, checks_path = folder / "public_expected.json", folder / "checks.py"
-    if not (expected_path.is_file() and checks_path.is_file()):
-        raise ValueError(
-            "`lab` must be a lab folder holding checks.py and public_expected.json "
-            f"(open the notebook from its lab folder). Got {str(folder.resolve())!r}."
-        )
     namespace = namespace if namespace is not None else _user_namespace()
     if namespace is None:
         raise ValueError("`namespace` must be given outside a notebook. Got None.")
+    if lab is not None and Path(lab).is_dir():
+        folder = Path(lab)
+        if not (folder / "checks.py").is_file():
+            raise ValueError(
+                "`lab` must be a lab id such as '00_warmup' or a lab folder holding checks.py. "
+                f"Got {str(folder.resolve())!r}."
+            )
+        checks_path, expected_path = find_public_lab(folder.name, folder)
+    else:
+        running = _running_notebook()
+        lab = lab or namespace.get(LAB_VARIABLE)
+        if lab is None and running is not None:
+            lab = notebook_metadata(running).get("lab")
+        folder = running.parent if running is not None else Path.cwd()
+        checks_path, expected_path = find_public_lab(lab, folder)
     checks = [c for c in load_checks(checks_path) if not c.hidden]
     questions = sorted({c.question for c in checks})
     if question is not None and question not in questions:
@@ -163,17 +234,21 @@ def check_notebook(notebook: str | os.PathLike, question: str | None = None) -> 
     from cnnlab.grading.grader import SEED
     from cnnlab.grading.runner import run_probed, seed_code
     from cnnlab.grading.wire import decode
+    from cnnlab.settings import notebook_metadata
 
     path = Path(notebook)
     if not path.is_file():
         raise ValueError(f"`notebook` must be an existing .ipynb file. Got {str(path)!r}.")
     folder = path.resolve().parent
-    expected_path, checks_path = folder / "public_expected.json", folder / "checks.py"
-    if not (expected_path.is_file() and checks_path.is_file()):
+    lab = notebook_metadata(path).get("lab")
+    if lab is None and (folder / "checks.py").is_file():
+        lab = folder.name  # a lab folder of a course: its name is the lab's id
+    if lab is None:
         raise ValueError(
-            "`notebook` must sit in a lab folder holding checks.py and public_expected.json. "
-            f"Got {str(path)!r}."
+            "`notebook` must be a lab notebook: its metadata names no lab (metadata.cnnlab.lab) "
+            f"and its folder holds no checks.py. Got {str(path)!r}."
         )
+    checks_path, expected_path = find_public_lab(lab, folder)
     checks = [c for c in load_checks(checks_path) if not c.hidden]
     questions = sorted({c.question for c in checks})
     if question is not None and question not in questions:

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import nbformat
 
+from cnnlab.grading.checks import public_source
 from cnnlab.grading.gradebook import NOT_ATTEMPTED
-from cnnlab.grading.lab import PUBLIC_EXPECTED, Lab, load_lab
+from cnnlab.grading.lab import CHECKS, PUBLIC_EXPECTED, Lab, load_lab
 from cnnlab.grading.release import leaks, released_notebook
 
 
@@ -33,7 +34,7 @@ def verify_lab(lab: str | os.PathLike | Lab, *, jobs: int = 2) -> list[str]:
     lab = lab if isinstance(lab, Lab) else load_lab(lab)
     problems = []
     fresh = nbformat.writes(released_notebook(lab)) + "\n"
-    expected_file = lab.folder / PUBLIC_EXPECTED
+    expected_file = lab.public_expected
     if not lab.released.is_file() or not expected_file.is_file():
         return [
             f"{lab.released.name} or {PUBLIC_EXPECTED} is missing: run `cnnlab release {lab.name}`"
@@ -43,9 +44,17 @@ def verify_lab(lab: str | os.PathLike | Lab, *, jobs: int = 2) -> list[str]:
         problems.append(
             f"{lab.released.name} is older than solution.ipynb: run `cnnlab release {lab.name}`"
         )
-    for path in (lab.released, expected_file):
+    public_checks = lab.public_folder / CHECKS
+    if public_checks.is_file() and public_checks.read_text(encoding="utf-8") != public_source(
+        lab.checks_path
+    ):
+        problems.append(f"{public_checks} is older than checks.py: run `cnnlab release {lab.name}`")
+    for path in (lab.released, expected_file, public_checks):
+        if not path.is_file():
+            continue
         problems += [
-            f"{path.name} holds {leak}" for leak in leaks(lab, path.read_text(encoding="utf-8"))
+            f"{path.name} holds {leak}"
+            for leak in leaks(lab, path.read_text(encoding="utf-8"), checks=path.name == CHECKS)
         ]
 
     work = Path(tempfile.mkdtemp(prefix="cnnlab-verify-"))

@@ -91,7 +91,7 @@ pretrain: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .hypothesis
-	find . -name __pycache__ -prune -not -path './$(VENV)/*' -exec rm -rf {} +
+	find . -name __pycache__ -prune -not -path './$(VENV)/*' -not -path './$(VENV_OLDEST)/*' -exec rm -rf {} +
 
 distclean: clean
 	rm -rf $(VENV) $(VENV_OLDEST)

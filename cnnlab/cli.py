@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from cnnlab import __version__
 
@@ -34,7 +35,8 @@ def _notebooks(args: argparse.Namespace) -> int:
                 notebook,
                 mode=args.mode,
                 cell_timeout=args.cell_timeout,
-                output_dir=args.html,
+                # one folder per source folder: every lab's master is called solution.ipynb
+                output_dir=Path(args.html) / notebook.parent.name if args.html else None,
                 html=args.html is not None,
             )
         except NotebookError as error:

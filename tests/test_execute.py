@@ -154,3 +154,17 @@ def test_returned_figures_are_saved_as_png_outputs(tmp_path):
     result = run_notebook(path, cell_timeout=120)
     outputs = result.notebook.cells[-1].outputs
     assert any("image/png" in o.get("data", {}) for o in outputs), outputs
+
+
+def test_cnnlab_notebooks_keeps_one_executed_copy_per_lab(tmp_path, capsys):
+    from cnnlab.cli import main
+
+    for lab in ("00_a", "01_b"):
+        (tmp_path / "labs" / lab).mkdir(parents=True)
+        write_notebook(tmp_path / "labs" / lab / "solution.ipynb", [(f"print({lab[:2]!r})", [])])
+    assert main(["notebooks", "--html", str(tmp_path / "out"), str(tmp_path / "labs")]) == 0
+    assert "2 passed, 0 failed" in capsys.readouterr().out
+    for lab in ("00_a", "01_b"):
+        executed = nbformat.read(tmp_path / "out" / lab / "solution.ipynb", as_version=4)
+        assert executed.cells[1].outputs[0]["text"] == f"{lab[:2]}\n"
+        assert (tmp_path / "out" / lab / "solution.html").is_file()

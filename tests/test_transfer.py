@@ -165,6 +165,47 @@ def test_imagenet_weights_are_loaded_from_the_verified_cache_file(monkeypatch, t
             np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
+def test_tiny_file_saved_by_another_keras_loads_by_its_weights(tmp_path):
+    """A .keras file whose config.json this Keras cannot deserialize (as Keras 3.10 cannot read
+    the GlorotUniform `input_axes` that newer ones record) still loads: only the weights count."""
+    import io
+    import zipfile
+
+    import h5py
+
+    from cnnlab.transfer.tiny import tiny_weights_path
+
+    shipped = tiny_weights_path()
+    with zipfile.ZipFile(shipped) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    with h5py.File(io.BytesIO(parts["model.weights.h5"]), "r") as store:
+        stored = {  # Keras 3 keys weights by layer type and position, not by layer name
+            "block1_conv": store["layers/conv2d/vars/0"][()],
+            "block3_bn": store["layers/batch_normalization_2/vars/3"][()],  # moving variance
+            "predictions": store["layers/dense/vars/1"][()],
+        }
+    config = json.loads(parts["config.json"])
+    for layer in config["config"]["layers"]:
+        for key, value in layer["config"].items():
+            if key.endswith("_initializer") and isinstance(value, dict):
+                value["config"]["argument_from_the_future"] = 1
+    parts["config.json"] = json.dumps(config).encode()
+    path = tmp_path / "future.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with pytest.raises(TypeError, match="argument_from_the_future"):
+        keras.saving.load_model(path, compile=False)
+    full = load_backbone("tiny", weights=path, include_top=True).model
+    for name, values in stored.items():
+        np.testing.assert_array_equal(full.get_layer(name).weights[-1].numpy(), values)
+    headless = load_backbone("tiny", weights=path).model
+    np.testing.assert_array_equal(
+        headless.get_layer("block1_conv").kernel.numpy(), stored["block1_conv"]
+    )
+    assert weights_fingerprint(headless) == weights_fingerprint(load_backbone("tiny").model)
+
+
 def test_bad_arguments():
     assert list_backbones() == ["efficientnetb0", "mobilenetv2", "resnet50", "tiny", "vgg16"]
     with pytest.raises(ValueError, match="`name` must be one of"):

@@ -89,7 +89,11 @@ def build_tiny(
 def load_tiny(
     *, weights="pretrained", include_top=False, pooling="avg", input_shape=TINY_INPUT_SHAPE
 ):
-    """``tiny`` with the shipped weights (``"pretrained"``/``"imagenet"``), a file's, or none."""
+    """``tiny`` with the shipped weights (``"pretrained"``/``"imagenet"``), a file's, or none.
+
+    A file is a ``tiny`` with its 5-class classifier saved by Keras 3 (``.keras``, as ``make
+    pretrain`` writes, or ``.weights.h5``); only its weights are read.
+    """
     if weights is None:
         return build_tiny(input_shape=input_shape, include_top=include_top, pooling=pooling)
     if weights in ("pretrained", "imagenet"):
@@ -101,7 +105,11 @@ def load_tiny(
                 f"`weights` must be 'pretrained', None or a .keras file. Got {str(path)!r}, "
                 "which is not a file."
             )
-    trained = keras.saving.load_model(path, compile=False)
+    # Weights only, into the architecture built here: the file's config.json is in the schema of
+    # the Keras that saved it, which an older Keras cannot always read (Keras 3.10 rejects the
+    # `input_axes` that newer ones record for GlorotUniform); its weights load in every Keras 3.
+    trained = build_tiny(include_top=True)
+    trained.load_weights(path)
     if include_top:
         return trained
     model = build_tiny(input_shape=input_shape, include_top=False, pooling=pooling)

@@ -3,15 +3,16 @@
 One module fixture builds the wheel, installs it into a fresh virtual environment outside the
 checkout (pip resolves the dependencies with requirements.txt as constraints, so the pinned wheels
 are reused), and writes the student course into a temporary folder. Every walkthrough notebook and
-every released lab, its exercises filled in with the master's answers, then runs there in smoke
-mode, in a kernel of that environment, each ending with a cell that runs `cnnlab.check()` (labs)
-and reports `sys.path`. Nothing may come from the checkout: its path must not appear in the kernel's
+every released lab, its exercises filled in with the master's answers and its own
+`cnnlab.check("qN")` cells made to assert, then runs there in smoke mode, in a kernel of that
+environment, each ending with a cell that reports `sys.path`. Nothing may come from the checkout: its path must not appear in the kernel's
 `sys.path`, in `cnnlab.__file__` or anywhere in the executed outputs, and TensorFlow's C++ log lines
 must not reach the outputs (the notebooks' setup cell hides them).
 """
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,8 +48,8 @@ import cnnlab as _cnnlab
 print({REPORT!r} + _json.dumps({{"sys_path": _sys.path, "executable": _sys.executable,
                                  "cnnlab": _cnnlab.__file__}}))"""
 
-CHECK = """import cnnlab
-report = cnnlab.check()
+# A lab's own check cells (`cnnlab.check("q3")` right after each exercise) made to fail loudly.
+CHECK = """report = cnnlab.check("{question}")
 print(report)
 assert report.passed and report.results, report"""
 
@@ -68,14 +69,29 @@ def _clean_env() -> dict[str, str]:
 
 
 def _filled_in(released: Path, lab) -> None:
-    """Replace the released notebook's exercise cells by the master's cells of the same id."""
+    """Replace the released notebook's exercise cells by the master's cells of the same id, and
+    make each of its `cnnlab.check("qN")` cells assert that the public checks pass."""
     master = {cell.id: cell.source for cell in lab.master.cells}
     notebook = nbformat.read(released, as_version=4)
+    checked = set()
     for cell in notebook.cells:
         if set(cell.metadata.get("tags", [])) & set(lab.questions):
             cell.source = master[cell.id]
-    notebook.cells.append(nbformat.v4.new_code_cell(CHECK))
+        call = re.fullmatch(r'cnnlab\.check\("(q\d+)"\)', cell.source.strip())
+        if call:
+            cell.source = CHECK.format(question=call.group(1))
+            checked.add(call.group(1))
+    assert checked == set(lab.questions), released
     nbformat.write(notebook, released)
+
+
+def _self_checks(executed) -> str:
+    return "".join(
+        o.get("text", "")
+        for c in executed.cells
+        if c.source.startswith("report = cnnlab.check(")
+        for o in c.get("outputs", [])
+    )
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +171,9 @@ def test_walkthrough_notebook_runs_from_the_installed_wheel(course, name):
 @pytest.mark.parametrize("name", LABS)
 def test_released_lab_with_answers_passes_its_self_check(course, name):
     executed = _run(course, course["dist"] / "labs" / name / f"{name}.ipynb")
-    printed = "".join(o.get("text", "") for o in executed.cells[-2].outputs)
-    assert "public checks passed" in printed and "FAILED" not in printed
+    printed = _self_checks(executed)
+    assert printed.count("public checks passed") >= len(load_lab(name).questions)
+    assert "FAILED" not in printed
 
 
 @pytest.mark.slow
@@ -164,10 +181,11 @@ def test_self_check_finds_the_public_answers_in_the_package_when_the_notebook_is
     """On Colab the notebook sits in /content with no checks.py beside it."""
     assert not (course["alone"].parent / "checks.py").exists()
     executed = _run(course, course["alone"])
-    printed = "".join(o.get("text", "") for o in executed.cells[-2].outputs)
-    assert "q1: " in printed and "FAILED" not in printed
+    printed = _self_checks(executed)
+    assert re.search(r"q1: (\d+)/\1 public checks passed", printed) and "FAILED" not in printed
 
 
+@pytest.mark.slow
 def test_installed_command_outside_a_course_says_where_it_looked(course, tmp_path):
     command = course["venv"] / "bin" / "cnnlab"
     done = subprocess.run(

@@ -34,14 +34,13 @@ __all__ = [
     "data_home",
     "keras_home",
     "labs_root",
+    "notebook_folder",
     "notebook_metadata",
     "resource",
     "resources_root",
+    "running_notebook",
     "samples_root",
 ]
-
-# Keys of a notebook's ``metadata.cnnlab`` block.
-METADATA_KEYS = ("lab", "version", "smoke", "grading", "limits")
 
 
 def resources_root() -> Path:
@@ -114,6 +113,21 @@ def data_home() -> Path:
         return Path(os.environ["CNNLAB_DATA"]).expanduser()
     root = checkout_root()
     return root / "data" / "cache" if root is not None else keras_home() / "datasets"
+
+
+def running_notebook() -> Path | None:
+    """The notebook this kernel runs, where Jupyter names it (``JPY_SESSION_NAME``: JupyterLab,
+    Notebook 7, JupyterHub); ``None`` elsewhere (Colab, VS Code, a script)."""
+    name = os.environ.get("JPY_SESSION_NAME")
+    path = Path(name) if name else None
+    return path if path is not None and path.suffix == ".ipynb" and path.is_file() else None
+
+
+def notebook_folder() -> Path:
+    """The folder of the running notebook: Jupyter's word for it, else the working directory
+    (where Jupyter starts a notebook's kernel)."""
+    running = running_notebook()
+    return running.parent if running is not None else Path.cwd()
 
 
 def notebook_metadata(notebook: str | os.PathLike | dict) -> dict[str, Any]:

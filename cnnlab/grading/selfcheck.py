@@ -101,13 +101,6 @@ def find_public_lab(lab: str | None, folder: str | os.PathLike) -> tuple[Path, P
     )
 
 
-def _running_notebook() -> Path | None:
-    """The notebook this kernel runs, where Jupyter says (JupyterLab, Notebook 7, JupyterHub)."""
-    name = os.environ.get("JPY_SESSION_NAME")
-    path = Path(name) if name else None
-    return path if path is not None and path.suffix == ".ipynb" and path.is_file() else None
-
-
 def _user_namespace() -> dict[str, Any] | None:
     try:
         from IPython import get_ipython
@@ -140,7 +133,7 @@ def check(
     from cnnlab.grading.checks import compare, load_checks
     from cnnlab.grading.wire import decode, encode
     from cnnlab.notebook import LAB_VARIABLE
-    from cnnlab.settings import notebook_metadata
+    from cnnlab.settings import notebook_folder, notebook_metadata, running_notebook
 
     if os.environ.get("CNNLAB_GRADING") == "1":
         return CheckReport(note="(self-checks are skipped while the grader runs this notebook)")
@@ -156,12 +149,11 @@ def check(
             )
         checks_path, expected_path = find_public_lab(folder.name, folder)
     else:
-        running = _running_notebook()
+        running = running_notebook()
         lab = lab or namespace.get(LAB_VARIABLE)
         if lab is None and running is not None:
             lab = notebook_metadata(running).get("lab")
-        folder = running.parent if running is not None else Path.cwd()
-        checks_path, expected_path = find_public_lab(lab, folder)
+        checks_path, expected_path = find_public_lab(lab, notebook_folder())
     checks = [c for c in load_checks(checks_path) if not c.hidden]
     questions = sorted({c.question for c in checks})
     if question is not None and question not in questions:

@@ -200,10 +200,11 @@ def release_course(
         lab = load_lab(root / "labs" / name)
         files.update(_lab_files(lab, dist, install, colab_url))
         copies.update({dist / "labs" / name / p.name: p for p in lab.data_files})
-    listed = [f"notebooks/{p.name}" for p in notebooks]
-    listed += [f"labs/{n}/{n}.ipynb" for n in names]
     files[dist / "README.md"] = _readme(
-        listed[: len(notebooks)], listed[len(notebooks) :], install, colab_url
+        [f"notebooks/{p.name}" for p in notebooks],
+        [f"labs/{n}/{n}.ipynb" for n in names],
+        install,
+        colab_url,
     )
     files[dist / "requirements.txt"] = _requirements(install)
     for target, text in files.items():
